@@ -1,0 +1,461 @@
+// Package compile is pane's pipeline: fetch records from every source, map them to
+// entities, merge them with the declared ones, validate against the kind schemas, derive
+// relations and render one file per entity. The result is a Snapshot; committing it is
+// gitstore's job and diffing it is plan's.
+package compile
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pane-dev/pane/pkg/catalog"
+	"github.com/pane-dev/pane/pkg/diag"
+	"github.com/pane-dev/pane/pkg/mapping"
+	"github.com/pane-dev/pane/pkg/source"
+	"github.com/pane-dev/pane/pkg/source/file"
+	"github.com/pane-dev/pane/pkg/workspace"
+)
+
+// DeclaredSource is the owner name of entities declared in the workspace.
+const DeclaredSource = "declared"
+
+// Snapshot is a compiled catalog.
+type Snapshot struct {
+	// Entities by ref key, with provenance annotations set.
+	Entities map[string]catalog.Entity
+	// Files is the catalog tree: path -> rendered entity.
+	Files map[string][]byte
+	// Sources lists, per entity path, the sources that produced it (sorted).
+	Owners map[string][]string
+}
+
+// SourceStats is what one source contributed.
+type SourceStats struct {
+	Records  int            // records fetched
+	Filtered int            // records a mapping filter dropped
+	Unmapped map[string]int // record type -> records no mapping takes
+	Entities int            // entities produced (before merging)
+	Err      error          // the fetch failed
+}
+
+// Result is a compile's outcome: the snapshot (nil when there are errors), every finding,
+// and per-source statistics.
+type Result struct {
+	Snapshot *Snapshot
+	Findings diag.List
+	Sources  map[string]*SourceStats
+}
+
+// Options tune a compile.
+type Options struct {
+	// Sources replaces the sources built from the config (tests, benchmarks).
+	Sources []source.Source
+	// Workers bounds parallel mapping evaluation; 0 means GOMAXPROCS.
+	Workers int
+	Logger  *slog.Logger
+}
+
+// contribution is one input's version of an entity.
+type contribution struct {
+	entity catalog.Entity
+	source string // source name, or "declared"
+	origin string // provenance: record type:key, or file:line
+	where  string // for errors: "file:line" or "source S, record T K (where)"
+	// value gives the CUE value (with defaults) when the entity must be unified.
+	value func() (cue.Value, error)
+}
+
+// Sources builds the workspace's configured sources.
+func Sources(ws *workspace.Workspace) ([]source.Source, diag.List) {
+	names := make([]string, 0, len(ws.Config.Sources))
+	for n := range ws.Config.Sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []source.Source
+	var findings diag.List
+	for _, n := range names {
+		sc := ws.Config.Sources[n]
+		switch sc.Type {
+		case "file":
+			var cfg file.Config
+			if err := sc.Value.Decode(&cfg); err != nil {
+				findings = append(findings, diag.FromCUE(err, ws.Dir, fmt.Sprintf("source %q: ", n))...)
+				continue
+			}
+			out = append(out, file.New(n, ws.Dir, cfg))
+		default:
+			findings = append(findings, diag.Finding{Where: sc.Where,
+				Message: fmt.Sprintf("source %q: type %q is not supported by this version of pane (supported: file)", n, sc.Type)})
+		}
+	}
+	return out, findings
+}
+
+// Compile runs the pipeline over the workspace. Errors in inputs are findings in the
+// result; the returned error is for failures of the run itself (a cancelled context).
+func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Result, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	res := &Result{Sources: map[string]*SourceStats{}}
+	srcs := opts.Sources
+	if srcs == nil {
+		var findings diag.List
+		srcs, findings = Sources(ws)
+		res.Findings = append(res.Findings, findings...)
+	}
+
+	// Fetch every source; a failing source is reported and fails the compile.
+	records := make([][]source.Record, len(srcs))
+	var g errgroup.Group
+	for i, s := range srcs {
+		st := &SourceStats{Unmapped: map[string]int{}}
+		res.Sources[s.Name()] = st
+		g.Go(func() error {
+			err := safeFetch(ctx, s, func(r source.Record) error {
+				records[i] = append(records[i], r)
+				return nil
+			})
+			st.Records = len(records[i])
+			if err != nil {
+				st.Err = err
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i, s := range srcs {
+		st := res.Sources[s.Name()]
+		if st.Err != nil {
+			res.Findings = append(res.Findings, diag.Finding{Where: "source " + s.Name(),
+				Message: fmt.Sprintf("fetch failed: %v", st.Err)})
+			records[i] = nil
+			continue
+		}
+		log.Info("fetched", "source", s.Name(), "records", st.Records)
+	}
+
+	// Map records.
+	contribs, mf := mapAll(ctx, ws, srcs, records, res.Sources, opts.Workers)
+	res.Findings = append(res.Findings, mf...)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, d := range ws.Declared {
+		d := d
+		contribs = append(contribs, contribution{
+			entity: d.Entity, source: DeclaredSource, origin: d.Origin(), where: d.Origin(),
+			value: func() (cue.Value, error) {
+				if d.Value.Exists() {
+					return d.Value, nil
+				}
+				v := ws.CUE.Encode(map[string]any(d.Entity))
+				return v, v.Err()
+			},
+		})
+	}
+
+	snap, sf := assemble(ctx, ws, contribs, opts.Workers)
+	res.Findings = append(res.Findings, sf...)
+	res.Findings.Sort()
+	if len(res.Findings.Errors()) == 0 {
+		res.Snapshot = snap
+	}
+	return res, nil
+}
+
+// safeFetch runs a source's fetch and turns a panic into a failure of that source.
+func safeFetch(ctx context.Context, s source.Source, emit func(source.Record) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("source %s panicked: %v", s.Name(), r)
+		}
+	}()
+	return s.Fetch(ctx, emit)
+}
+
+type job struct {
+	src string
+	rec *source.Record
+	m   *mapping.Mapping
+}
+
+// mapAll evaluates every record with every mapping that takes it, on all cores with the
+// shared compiled mappings. Output order is the input order, so results are deterministic.
+func mapAll(ctx context.Context, ws *workspace.Workspace, srcs []source.Source, records [][]source.Record, stats map[string]*SourceStats, workers int) ([]contribution, diag.List) {
+	var jobs []job
+	for i, s := range srcs {
+		st := stats[s.Name()]
+		for j := range records[i] {
+			r := &records[i][j]
+			ms := ws.Mappings.For(s.Name(), r.Type)
+			if len(ms) == 0 {
+				st.Unmapped[r.Type]++
+				continue
+			}
+			for _, m := range ms {
+				jobs = append(jobs, job{src: s.Name(), rec: r, m: m})
+			}
+		}
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	results := make([]mapping.Result, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	var next int64
+	var mu sync.Mutex
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if int(i) >= len(jobs) || ctx.Err() != nil {
+					return
+				}
+				j := jobs[i]
+				results[i], errs[i] = j.m.Eval(j.rec.Data)
+			}
+		}()
+	}
+	wg.Wait()
+
+	var out []contribution
+	var findings diag.List
+	for i, j := range jobs {
+		st := stats[j.src]
+		recDesc := fmt.Sprintf("source %s, record %s %q", j.src, j.rec.Type, j.rec.Key)
+		if errs[i] != nil {
+			findings = append(findings, mappingFindings(errs[i], j, recDesc)...)
+			continue
+		}
+		if results[i].Filtered {
+			st.Filtered++
+			continue
+		}
+		for k, e := range results[i].Entities {
+			k, j := k, j
+			st.Entities++
+			out = append(out, contribution{
+				entity: e, source: j.src, origin: j.rec.ID(),
+				where: fmt.Sprintf("%s (mapping %q at %s)", recDesc, j.m.Name, j.m.Where),
+				value: func() (cue.Value, error) {
+					vs, err := j.m.Values(j.rec.Data)
+					if err != nil {
+						return cue.Value{}, err
+					}
+					if k >= len(vs) {
+						return cue.Value{}, fmt.Errorf("mapping %q gave %d entities on re-evaluation, expected more than %d", j.m.Name, len(vs), k)
+					}
+					return vs[k], nil
+				},
+			})
+		}
+	}
+	return out, findings
+}
+
+func mappingFindings(err error, j job, recDesc string) diag.List {
+	me, ok := err.(*mapping.Error)
+	if !ok {
+		return diag.List{{Where: j.m.Where, Message: fmt.Sprintf("mapping %q, %s: %v", j.m.Name, recDesc, err)}}
+	}
+	var out diag.List
+	for _, f := range me.Findings {
+		out = append(out, diag.Finding{Where: f.Where, Message: fmt.Sprintf("mapping %q, %s (%s): %s", j.m.Name, recDesc, j.rec.Where, f.Message)})
+	}
+	return out
+}
+
+// assemble merges contributions by ref, validates, adds provenance, derives relations
+// and renders.
+func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribution, workers int) (*Snapshot, diag.List) {
+	var findings diag.List
+	groups := map[string][]contribution{}
+	var keys []string
+	for _, c := range contribs {
+		ref := c.entity.Ref()
+		if err := catalog.ValidateRef(ref); err != nil {
+			findings = append(findings, diag.Finding{Where: c.where, Message: fmt.Sprintf("entity %s: %v", refDesc(c.entity), err)})
+			continue
+		}
+		k := ref.Key()
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], c)
+	}
+	sort.Strings(keys)
+
+	snap := &Snapshot{Entities: map[string]catalog.Entity{}, Files: map[string][]byte{}, Owners: map[string][]string{}}
+	for _, k := range keys {
+		cs := groups[k]
+		sort.SliceStable(cs, func(i, j int) bool {
+			if cs[i].source != cs[j].source {
+				return cs[i].source < cs[j].source
+			}
+			return cs[i].origin < cs[j].origin
+		})
+		e, err := merge(cs)
+		if err != nil {
+			findings = append(findings, err...)
+			continue
+		}
+		var sources, origins []string
+		for _, c := range cs {
+			if len(sources) == 0 || sources[len(sources)-1] != c.source {
+				sources = append(sources, c.source)
+			}
+			origins = append(origins, c.origin)
+		}
+		e.SetAnnotation(catalog.AnnotationSource, strings.Join(sources, ","))
+		e.SetAnnotation(catalog.AnnotationOrigin, strings.Join(origins, ","))
+		snap.Entities[k] = e
+		snap.Owners[k] = sources
+	}
+
+	// Validate against the kind schemas, in parallel.
+	if ws.Schemas != nil {
+		vf := make([]diag.List, len(keys))
+		var g errgroup.Group
+		if workers <= 0 {
+			workers = runtime.GOMAXPROCS(0)
+		}
+		g.SetLimit(workers)
+		for i, k := range keys {
+			e, ok := snap.Entities[k]
+			if !ok {
+				continue
+			}
+			g.Go(func() error {
+				for _, p := range ws.Schemas.Validate(e) {
+					vf[i] = append(vf[i], diag.Finding{Where: whereOf(groups[k], p.Path),
+						Message: fmt.Sprintf("%s: %s: %s", e.Ref(), p.Path, p.Message)})
+				}
+				return nil
+			})
+		}
+		_ = g.Wait()
+		for i, k := range keys {
+			if len(vf[i]) > 0 {
+				findings = append(findings, vf[i]...)
+				delete(snap.Entities, k)
+			}
+		}
+	}
+
+	rels, rf := catalog.DeriveRelations(snap.Entities)
+	sev := diag.Error
+	if ws.Config.Safety.DanglingRefs == "warn" {
+		sev = diag.Warning
+	}
+	for _, f := range rf {
+		findings = append(findings, diag.Finding{Where: whereOf(groups[f.Ref.Key()], f.Field), Severity: sev,
+			Message: fmt.Sprintf("%s: %s: %s", f.Ref, f.Field, f.Message)})
+	}
+
+	for _, k := range keys {
+		e, ok := snap.Entities[k]
+		if !ok {
+			continue
+		}
+		b, err := catalog.Render(e, rels[k])
+		if err != nil {
+			findings = append(findings, diag.Finding{Where: groups[k][0].where, Message: err.Error()})
+			continue
+		}
+		snap.Files[e.Ref().Path()] = b
+	}
+	_ = ctx
+	return snap, findings
+}
+
+func refDesc(e catalog.Entity) string {
+	return fmt.Sprintf("kind %q name %q", e.Kind(), e.Name())
+}
+
+// whereOf names the place to point at for a field of a merged entity: the declaration's
+// field position when the entity was declared in YAML, else the first contribution.
+func whereOf(cs []contribution, field string) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	return cs[0].where
+}
+
+// merge unifies the contributions of one ref. One contribution is taken as it is; several
+// are unified in CUE so that defaults (*v | _) in one yield to concrete values in another.
+func merge(cs []contribution) (catalog.Entity, diag.List) {
+	if len(cs) == 1 {
+		return copyEntity(cs[0].entity), nil
+	}
+	acc, err := cs[0].value()
+	if err != nil {
+		return nil, diag.List{{Where: cs[0].where, Message: err.Error()}}
+	}
+	accWhere := []string{cs[0].where}
+	for _, c := range cs[1:] {
+		v, err := c.value()
+		if err != nil {
+			return nil, diag.List{{Where: c.where, Message: err.Error()}}
+		}
+		u := acc.Unify(v)
+		if err := u.Validate(cue.Concrete(true)); err != nil {
+			var out diag.List
+			for _, f := range diag.FromCUE(err, "", "") {
+				out = append(out, diag.Finding{Where: c.where, Message: fmt.Sprintf("%s is declared differently by %s and by %s: %s",
+					c.entity.Ref(), strings.Join(accWhere, " and "), c.where, f.Message)})
+			}
+			return nil, out
+		}
+		acc = u
+		accWhere = append(accWhere, c.where)
+	}
+	var m map[string]any
+	if err := acc.Decode(&m); err != nil {
+		return nil, diag.FromCUE(err, "", "")
+	}
+	return catalog.Entity(m), nil
+}
+
+// copyEntity copies the maps provenance is written into, so a cached or shared
+// contribution is never changed.
+func copyEntity(e catalog.Entity) catalog.Entity {
+	out := make(catalog.Entity, len(e))
+	for k, v := range e {
+		out[k] = v
+	}
+	if md := e.Metadata(); md != nil {
+		m := make(map[string]any, len(md))
+		for k, v := range md {
+			m[k] = v
+		}
+		if a, ok := md["annotations"].(map[string]any); ok {
+			ac := make(map[string]any, len(a))
+			for k, v := range a {
+				ac[k] = v
+			}
+			m["annotations"] = ac
+		}
+		out["metadata"] = m
+	}
+	return out
+}

@@ -1,0 +1,116 @@
+package compile
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/pane-dev/pane/pkg/gitstore"
+	"github.com/pane-dev/pane/pkg/plan"
+	"github.com/pane-dev/pane/pkg/workspace"
+)
+
+// Target is the catalog's git repository and branch.
+type Target struct {
+	Store  *gitstore.Store
+	Repo   string // repository root, absolute
+	Branch string
+}
+
+// OpenTarget opens the repository the catalog goes to: repoOverride if set, else
+// output.repo from the config (relative to the workspace; created as a bare repository
+// when missing), else the repository that contains the workspace.
+func OpenTarget(ws *workspace.Workspace, repoOverride string) (*Target, error) {
+	branch := ws.Config.Output.Branch
+	repo := repoOverride
+	if repo == "" && ws.Config.Output.Repo != "" {
+		repo = ws.Config.Output.Repo
+		if !filepath.IsAbs(repo) {
+			repo = filepath.Join(ws.Dir, repo)
+		}
+	}
+	if repo != "" {
+		abs, err := filepath.Abs(repo)
+		if err != nil {
+			return nil, err
+		}
+		st, err := gitstore.Open(abs, true)
+		if err != nil {
+			return nil, fmt.Errorf("output repository: %w", err)
+		}
+		return &Target{Store: st, Repo: abs, Branch: branch}, nil
+	}
+	st, root, err := gitstore.Find(ws.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("no git repository holds the workspace %s (run `git init` there, or set output.repo in pane.cue, or pass --output-repo): %w", ws.Dir, err)
+	}
+	return &Target{Store: st, Repo: root, Branch: branch}, nil
+}
+
+// Outcome is a compile diffed against the catalog branch.
+type Outcome struct {
+	Workspace *workspace.Workspace
+	Result    *Result
+	Plan      *plan.Plan // nil when the compile had errors
+	Target    *Target
+	base   plumbing.Hash
+}
+
+// Plan compiles the workspace and diffs the snapshot against the target branch.
+func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options) (*Outcome, error) {
+	res, err := Compile(ctx, ws, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := &Outcome{Workspace: ws, Result: res, Target: t}
+	if res.Snapshot == nil {
+		return out, nil
+	}
+	tip, err := t.Store.Tip(t.Branch)
+	if err != nil {
+		return nil, err
+	}
+	old, err := t.Store.Files(t.Branch)
+	if err != nil {
+		return nil, err
+	}
+	out.base = tip
+	read := func(path string) ([]byte, error) { return t.Store.ReadBlob(old[path]) }
+	out.Plan, err = plan.Diff(t.Branch, tip, old, read, res.Snapshot.Files)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Commit writes the outcome's snapshot to the branch. It makes no commit when nothing
+// changed, and never when the compile had errors.
+func Commit(ctx context.Context, o *Outcome) (plumbing.Hash, bool, error) {
+	author := Author(o.Workspace)
+	if o.Plan == nil || o.Result.Snapshot == nil {
+		return plumbing.ZeroHash, false, fmt.Errorf("the compile has errors: nothing committed")
+	}
+	if o.Plan.Empty() {
+		return o.base, false, nil
+	}
+	if author.When.IsZero() {
+		author.When = time.Now()
+	}
+	return o.Target.Store.Commit(ctx, o.Target.Branch, o.Result.Snapshot.Files, o.Plan.CommitMessage(), author)
+}
+
+// Author is the configured commit author. PANE_COMMIT_DATE (RFC 3339) fixes the commit
+// time, for reproducible commit hashes in tests and demos.
+func Author(ws *workspace.Workspace) gitstore.Signature {
+	sig := gitstore.Signature{Name: ws.Config.Output.Author.Name, Email: ws.Config.Output.Author.Email}
+	if d := os.Getenv("PANE_COMMIT_DATE"); d != "" {
+		if t, err := time.Parse(time.RFC3339, d); err == nil {
+			sig.When = t
+		}
+	}
+	return sig
+}

@@ -1,0 +1,139 @@
+package workspace
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
+
+	"github.com/pane-dev/pane/pkg/diag"
+)
+
+//go:embed config.cue
+var configSchema string
+
+// Config is the decoded workspace configuration.
+type Config struct {
+	Sources map[string]SourceConfig `json:"-"`
+	Output  Output                  `json:"output"`
+	Safety  Safety                  `json:"safety"`
+	Catalog struct {
+		Include []string `json:"include"`
+		Exclude []string `json:"exclude"`
+	} `json:"catalog"`
+}
+
+// SourceConfig is one entry of sources: its name, type, where it was declared and its
+// CUE value, which the source's own package decodes.
+type SourceConfig struct {
+	Name  string
+	Type  string
+	Where string // file:line:col of the declaration
+	Value cue.Value
+}
+
+// Output says where the catalog is committed.
+type Output struct {
+	Repo   string `json:"repo"`
+	Branch string `json:"branch"`
+	Author struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	} `json:"author"`
+}
+
+// Safety holds the guards against losing entities.
+type Safety struct {
+	DanglingRefs      string  `json:"danglingRefs"`
+	DeletionThreshold float64 `json:"deletionThreshold"`
+}
+
+// configFiles lists the root *.cue files whose package clause is "pane", sorted.
+func configFiles(dir string) ([]string, diag.List) {
+	matches, err := filepath.Glob(filepath.Join(dir, "*.cue"))
+	if err != nil {
+		return nil, diag.List{{Message: err.Error()}}
+	}
+	sort.Strings(matches)
+	var files []string
+	var findings diag.List
+	for _, m := range matches {
+		src, err := os.ReadFile(m)
+		if err != nil {
+			findings = append(findings, diag.Finding{Where: filepath.Base(m), Message: err.Error()})
+			continue
+		}
+		f, err := parser.ParseFile(m, src, parser.PackageClauseOnly)
+		if err != nil {
+			findings = append(findings, diag.FromCUE(err, dir, "")...)
+			continue
+		}
+		if f.PackageName() == "pane" {
+			files = append(files, filepath.Base(m))
+		}
+	}
+	return files, findings
+}
+
+// loadConfig loads and unifies the config files with the config schema.
+func loadConfig(ctx *cue.Context, dir string) (*Config, diag.List) {
+	files, findings := configFiles(dir)
+	if len(findings) > 0 {
+		return nil, findings
+	}
+	if len(files) == 0 {
+		return nil, diag.List{{Message: fmt.Sprintf("no pane.cue in %s: not a pane workspace (run `pane init` to make one, or pass --workspace)", dir)}}
+	}
+	insts := load.Instances(files, &load.Config{Dir: dir})
+	if len(insts) != 1 {
+		return nil, diag.List{{Message: fmt.Sprintf("loading config: %d instances", len(insts))}}
+	}
+	if err := insts[0].Err; err != nil {
+		return nil, diag.FromCUE(err, dir, "")
+	}
+	v := ctx.BuildInstance(insts[0])
+	if err := v.Err(); err != nil {
+		return nil, diag.FromCUE(err, dir, "")
+	}
+	schema := ctx.CompileString(configSchema, cue.Filename("pane:config.cue"))
+	if err := schema.Err(); err != nil {
+		return nil, diag.List{{Message: "internal: config schema: " + err.Error()}}
+	}
+	v = schema.LookupPath(cue.ParsePath("#Config")).Unify(v)
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		return nil, diag.FromCUE(err, dir, "config: ")
+	}
+	cfg := &Config{Sources: map[string]SourceConfig{}}
+	if err := v.Decode(cfg); err != nil {
+		return nil, diag.FromCUE(err, dir, "config: ")
+	}
+	iter, err := v.LookupPath(cue.ParsePath("sources")).Fields()
+	if err != nil {
+		return nil, diag.FromCUE(err, dir, "config: ")
+	}
+	for iter.Next() {
+		name := iter.Selector().Unquoted()
+		sv := iter.Value()
+		typ, _ := sv.LookupPath(cue.ParsePath("type")).String()
+		where := diag.Pos(sv.Pos(), dir)
+		if typ == "file" {
+			fv := schema.LookupPath(cue.ParsePath("#FileSource")).Unify(sv)
+			if err := fv.Validate(cue.Concrete(true)); err != nil {
+				findings = append(findings, diag.FromCUE(err, dir, fmt.Sprintf("source %q: ", name))...)
+				continue
+			}
+			sv = fv
+		}
+		cfg.Sources[name] = SourceConfig{Name: name, Type: typ, Where: where, Value: sv}
+	}
+	if !strings.Contains(cfg.Output.Branch, "..") && strings.HasSuffix(cfg.Output.Branch, ".lock") {
+		findings = append(findings, diag.Finding{Message: fmt.Sprintf("config: output.branch %q is not a valid branch name", cfg.Output.Branch)})
+	}
+	return cfg, findings
+}

@@ -1,0 +1,234 @@
+// Package workspace loads a pane workspace: the config (every root *.cue of package pane),
+// kind schemas (cue/schema), mappings (cue/mappings), declared entities (catalog/) and
+// actions (actions/). A workspace is loaded once per run.
+package workspace
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/load"
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/pane-dev/pane/pkg/diag"
+	"github.com/pane-dev/pane/pkg/mapping"
+	"github.com/pane-dev/pane/pkg/schema"
+)
+
+// Workspace is a loaded workspace.
+type Workspace struct {
+	Dir      string // absolute
+	CUE      *cue.Context
+	Config   *Config
+	Schemas  *schema.Schemas
+	Mappings *mapping.Set
+	Declared []*Declared
+	Actions  []string // action names, from actions/*.cue
+}
+
+// ConfigError is a problem with the workspace itself (no config, a config that does not
+// evaluate): nothing else can be checked until it is fixed. Commands exit 2 on it.
+type ConfigError struct{ Findings diag.List }
+
+func (e *ConfigError) Error() string { return e.Findings.Error() }
+
+// Load loads the workspace in dir. It returns a *ConfigError when the configuration
+// cannot be used; otherwise the workspace, with every other problem found as findings
+// (errors and warnings), so that one run reports them all.
+func Load(dir string) (*Workspace, diag.List, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, nil, &ConfigError{diag.List{{Message: err.Error()}}}
+	}
+	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+		return nil, nil, &ConfigError{diag.List{{Message: fmt.Sprintf("workspace %s is not a directory", dir)}}}
+	}
+	ws := &Workspace{Dir: abs, CUE: cuecontext.New()}
+	cfg, findings := loadConfig(ws.CUE, abs)
+	if cfg == nil || len(findings.Errors()) > 0 {
+		return nil, nil, &ConfigError{findings}
+	}
+	ws.Config = cfg
+	findings = append(findings, checkSecrets(ws)...)
+
+	sch, err := schema.Load(ws.CUE, filepath.Join(abs, "cue", "schema"))
+	if err != nil {
+		findings = append(findings, schemaFindings(err, abs)...)
+	}
+	ws.Schemas = sch
+
+	set, mf := mapping.Load(ws.CUE, abs, filepath.Join(abs, "cue", "mappings"))
+	findings = append(findings, mf...)
+	if set == nil {
+		set = &mapping.Set{}
+	}
+	ws.Mappings = set
+	for _, m := range set.Mappings {
+		if _, ok := cfg.Sources[m.Source]; !ok {
+			findings = append(findings, diag.Finding{Where: m.Where,
+				Message: fmt.Sprintf("mapping %q: source %q is not defined in pane.cue (sources: %s)", m.Name, m.Source, sourceNames(cfg))})
+		}
+	}
+
+	decl, df := loadDeclared(ws)
+	ws.Declared = decl
+	findings = append(findings, df...)
+
+	acts, af := loadActions(ws)
+	ws.Actions = acts
+	findings = append(findings, af...)
+	findings.Sort()
+	return ws, findings, nil
+}
+
+func sourceNames(cfg *Config) string {
+	if len(cfg.Sources) == 0 {
+		return "none"
+	}
+	names := make([]string, 0, len(cfg.Sources))
+	for n := range cfg.Sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func schemaFindings(err error, root string) diag.List {
+	var le *schema.LoadError
+	if !errors.As(err, &le) {
+		return diag.List{{Message: "schema: " + err.Error()}}
+	}
+	var l diag.List
+	for _, e := range le.Errors {
+		where := e.Pos
+		if rel, err := filepath.Rel(root, where); err == nil && filepath.IsAbs(where) && !strings.HasPrefix(rel, "..") {
+			where = filepath.ToSlash(rel)
+		}
+		l = append(l, diag.Finding{Where: where, Message: e.Message})
+	}
+	return l
+}
+
+// loadDeclared reads every file matched by catalog.include and not by catalog.exclude.
+func loadDeclared(ws *Workspace) ([]*Declared, diag.List) {
+	var findings diag.List
+	fsys := os.DirFS(ws.Dir)
+	set := map[string]bool{}
+	for _, pat := range ws.Config.Catalog.Include {
+		if !doublestar.ValidatePattern(pat) {
+			findings = append(findings, diag.Finding{Message: fmt.Sprintf("config: catalog.include %q is not a valid glob", pat)})
+			continue
+		}
+		matches, err := doublestar.Glob(fsys, pat, doublestar.WithFilesOnly())
+		if err != nil {
+			findings = append(findings, diag.Finding{Message: fmt.Sprintf("config: catalog.include %q: %v", pat, err)})
+			continue
+		}
+		for _, m := range matches {
+			set[m] = true
+		}
+	}
+	for m := range set {
+		for _, pat := range ws.Config.Catalog.Exclude {
+			if ok, _ := doublestar.Match(pat, m); ok {
+				delete(set, m)
+			}
+		}
+	}
+	files := make([]string, 0, len(set))
+	for m := range set {
+		files = append(files, m)
+	}
+	sort.Strings(files)
+	var out []*Declared
+	for _, f := range files {
+		data, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			findings = append(findings, diag.Finding{Where: f, Message: err.Error()})
+			continue
+		}
+		var ds []*Declared
+		var fl diag.List
+		if strings.HasSuffix(f, ".cue") {
+			ds, fl = ParseCUE(ws.CUE, ws.Dir, f, data)
+		} else {
+			ds, fl = ParseYAML(f, data)
+		}
+		out = append(out, ds...)
+		findings = append(findings, fl...)
+	}
+	return out, findings
+}
+
+// loadActions compiles actions/*.cue and lists the actions (top-level fields).
+func loadActions(ws *Workspace) ([]string, diag.List) {
+	dir := filepath.Join(ws.Dir, "actions")
+	matches, _ := filepath.Glob(filepath.Join(dir, "*.cue"))
+	if len(matches) == 0 {
+		return nil, nil
+	}
+	sort.Strings(matches)
+	files := make([]string, len(matches))
+	for i, m := range matches {
+		files[i] = filepath.Base(m)
+	}
+	insts := load.Instances(files, &load.Config{Dir: dir})
+	if err := insts[0].Err; err != nil {
+		return nil, diag.FromCUE(err, ws.Dir, "")
+	}
+	v := ws.CUE.BuildInstance(insts[0])
+	if err := v.Validate(); err != nil {
+		return nil, diag.FromCUE(err, ws.Dir, "")
+	}
+	var names []string
+	iter, err := v.Fields()
+	if err != nil {
+		return nil, diag.FromCUE(err, ws.Dir, "")
+	}
+	var findings diag.List
+	for iter.Next() {
+		name := iter.Selector().Unquoted()
+		if k := iter.Value().IncompleteKind(); k != cue.StructKind {
+			findings = append(findings, diag.Finding{Where: diag.Pos(iter.Value().Pos(), ws.Dir),
+				Message: fmt.Sprintf("action %q must be a struct", name)})
+			continue
+		}
+		names = append(names, name)
+	}
+	return names, findings
+}
+
+// tokenLike matches literals that look like credentials: GitHub tokens, Slack tokens,
+// AWS keys, bearer strings, private keys.
+var tokenLike = regexp.MustCompile(`^(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|(?i:bearer|token)\s+[A-Za-z0-9._~+/=-]{16,}|-----BEGIN [A-Z ]*PRIVATE KEY-----)`)
+
+// checkSecrets flags string literals in the source config that look like credentials:
+// credentials are referenced by name (token: env: "GITHUB_TOKEN"), never written.
+func checkSecrets(ws *Workspace) diag.List {
+	var findings diag.List
+	names := make([]string, 0, len(ws.Config.Sources))
+	for n := range ws.Config.Sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		sc := ws.Config.Sources[n]
+		sc.Value.Walk(nil, func(v cue.Value) {
+			s, err := v.String()
+			if err != nil || !tokenLike.MatchString(strings.TrimSpace(s)) {
+				return
+			}
+			findings = append(findings, diag.Finding{Where: diag.Pos(v.Pos(), ws.Dir),
+				Message: fmt.Sprintf("source %q: this looks like a credential written as a literal; reference it by name instead (token: env: \"NAME\")", n)})
+		})
+	}
+	return findings
+}
