@@ -49,7 +49,7 @@ Exit status: 0 committed or nothing to do; 1 the compile failed; 2 usage or conf
 			for _, line := range out.Plan.SourceLines() {
 				fmt.Fprintln(g.stdout, "  "+line)
 			}
-			fmt.Fprintf(g.stdout, "look at it: git -C %s log -p %s\n", t.Repo, t.Branch)
+			fmt.Fprintf(g.stdout, "look at it: git -C %s log -p %s --\n", t.Repo, t.Branch)
 			return nil
 		},
 	}

@@ -50,6 +50,7 @@ var relationRules = []relationRule{
 type Finding struct {
 	Ref     Ref
 	Field   string // spec field the problem is in
+	Target  Ref    // the ref that is missing, for a dangling reference
 	Message string
 }
 
@@ -91,7 +92,7 @@ func DeriveRelations(entities map[string]Entity) (map[string][]Relation, []Findi
 				t = canonical(t, entities)
 				add(key, Relation{Type: rule.forward, TargetRef: t})
 				if _, ok := entities[t.Key()]; !ok {
-					findings = append(findings, Finding{Ref: self, Field: "spec." + rule.field,
+					findings = append(findings, Finding{Ref: self, Field: "spec." + rule.field, Target: t,
 						Message: fmt.Sprintf("refers to %s, which is not in the catalog", t)})
 					continue
 				}

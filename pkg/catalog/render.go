@@ -99,6 +99,11 @@ func toNode(v any, order []string) (*yaml.Node, error) {
 	case uint64:
 		return intNode(strconv.FormatUint(v, 10)), nil
 	case *big.Int:
+		if !v.IsInt64() && !v.IsUint64() {
+			// YAML readers (yaml.v3 included) resolve an integer this large as a float and
+			// refuse it under an explicit !!int tag: write it plain so it reads back.
+			return &yaml.Node{Kind: yaml.ScalarNode, Value: v.String()}, nil
+		}
 		return intNode(v.String()), nil
 	case float64:
 		if math.IsInf(v, 0) || math.IsNaN(v) {

@@ -305,6 +305,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 	}
 	sort.Strings(keys)
 
+	failed := map[string]bool{} // refs with errors of their own: not also reported as missing
 	snap := &Snapshot{Entities: map[string]catalog.Entity{}, Files: map[string][]byte{}, Owners: map[string][]string{}}
 	for _, k := range keys {
 		cs := groups[k]
@@ -317,6 +318,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 		e, err := merge(cs)
 		if err != nil {
 			findings = append(findings, err...)
+			failed[k] = true
 			continue
 		}
 		var sources, origins []string
@@ -358,6 +360,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 			if len(vf[i]) > 0 {
 				findings = append(findings, vf[i]...)
 				delete(snap.Entities, k)
+				failed[k] = true
 			}
 		}
 	}
@@ -368,6 +371,9 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 		sev = diag.Warning
 	}
 	for _, f := range rf {
+		if failed[f.Target.Key()] {
+			continue
+		}
 		findings = append(findings, diag.Finding{Where: whereOf(groups[f.Ref.Key()], f.Field), Severity: sev,
 			Message: fmt.Sprintf("%s: %s: %s", f.Ref, f.Field, f.Message)})
 	}

@@ -134,15 +134,14 @@ func FromCUE(err error, root, prefix string) List {
 	}
 	var out List
 	seen := map[string]bool{}
-	for _, e := range cueerrors.Errors(err) {
-		where := ""
-		for _, p := range cueerrors.Positions(e) {
-			if w := Pos(p, root); w != "" {
-				where = w
-				break
-			}
-		}
+	errs := cueerrors.Errors(err)
+	for _, e := range errs {
 		msg := CUEMessage(e)
+		// "N errors in empty disjunction" only heads the errors that follow it.
+		if len(errs) > 1 && strings.Contains(msg, "errors in empty disjunction") {
+			continue
+		}
+		where := BestPos(cueerrors.Positions(e), root)
 		if prefix != "" {
 			msg = prefix + msg
 		}
@@ -159,13 +158,37 @@ func FromCUE(err error, root, prefix string) List {
 	return out
 }
 
+// BestPos picks the position to show for an error: the first one in a user's file under
+// root, else the first valid one. Embedded schemas have names outside root.
+func BestPos(ps []token.Pos, root string) string {
+	first := ""
+	for _, p := range ps {
+		w := Pos(p, root)
+		if w == "" {
+			continue
+		}
+		if first == "" {
+			first = w
+		}
+		if root != "" && !filepath.IsAbs(w) && !strings.Contains(strings.SplitN(w, ":", 2)[0], "pane:") && strings.HasPrefix(filepath.Clean(p.Filename()), root) {
+			return w
+		}
+	}
+	return first
+}
+
 // CUEMessage is a CUE error's text with its field path in front, and without the
 // positions CUE appends (callers place those themselves).
 func CUEMessage(e cueerrors.Error) string {
 	format, args := e.Msg()
 	msg := fmt.Sprintf(format, args...)
 	if path := e.Path(); len(path) > 0 {
-		msg = strings.Join(path, ".") + ": " + msg
+		if strings.HasPrefix(path[0], "#") {
+			path = path[1:] // the schema definition the value was checked against
+		}
+		if len(path) > 0 {
+			msg = strings.Join(path, ".") + ": " + msg
+		}
 	}
 	return msg
 }

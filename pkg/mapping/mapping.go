@@ -236,7 +236,16 @@ func (m *Mapping) cueError(err error) *Error {
 		if where == "" {
 			where = m.Where
 		}
-		e.Findings = append(e.Findings, diag.Finding{Where: where, Message: diag.CUEMessage(ce)})
+		format, args := ce.Msg()
+		msg := fmt.Sprintf(format, args...)
+		path := ce.Path()
+		if len(path) > 0 && path[0] == m.Name {
+			path = path[1:] // paths are told from the mapping: in.x, out.0.spec.owner
+		}
+		if len(path) > 0 {
+			msg = strings.Join(path, ".") + ": " + msg
+		}
+		e.Findings = append(e.Findings, diag.Finding{Where: where, Message: msg})
 	}
 	if len(e.Findings) == 0 {
 		e.Findings = diag.List{{Where: m.Where, Message: err.Error()}}

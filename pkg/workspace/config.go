@@ -52,6 +52,7 @@ type Output struct {
 type Safety struct {
 	DanglingRefs      string  `json:"danglingRefs"`
 	DeletionThreshold float64 `json:"deletionThreshold"`
+	thresholdSet      bool
 }
 
 // configFiles lists the root *.cue files whose package clause is "pane", sorted.
@@ -113,6 +114,8 @@ func loadConfig(ctx *cue.Context, dir string) (*Config, diag.List) {
 	if err := v.Decode(cfg); err != nil {
 		return nil, diag.FromCUE(err, dir, "config: ")
 	}
+	cfg.Safety.thresholdSet = v.LookupPath(cue.ParsePath("safety.deletionThreshold")).Exists()
+	cfg.applyDefaults()
 	iter, err := v.LookupPath(cue.ParsePath("sources")).Fields()
 	if err != nil {
 		return nil, diag.FromCUE(err, dir, "config: ")
@@ -136,4 +139,27 @@ func loadConfig(ctx *cue.Context, dir string) (*Config, diag.List) {
 		findings = append(findings, diag.Finding{Message: fmt.Sprintf("config: output.branch %q is not a valid branch name", cfg.Output.Branch)})
 	}
 	return cfg, findings
+}
+
+// applyDefaults fills what the config leaves out. Defaults live here rather than as CUE
+// defaults so that a wrong value gets a plain error, not a disjunction's.
+func (c *Config) applyDefaults() {
+	if c.Output.Branch == "" {
+		c.Output.Branch = "catalog"
+	}
+	if c.Output.Author.Name == "" {
+		c.Output.Author.Name = "pane"
+	}
+	if c.Output.Author.Email == "" {
+		c.Output.Author.Email = "pane@localhost"
+	}
+	if c.Safety.DanglingRefs == "" {
+		c.Safety.DanglingRefs = "error"
+	}
+	if c.Safety.DeletionThreshold == 0 && !c.Safety.thresholdSet {
+		c.Safety.DeletionThreshold = 0.5
+	}
+	if c.Catalog.Include == nil {
+		c.Catalog.Include = []string{"catalog/**/*.{yaml,yml,cue}"}
+	}
 }
