@@ -38,6 +38,8 @@ type Mapping struct {
 	root   string
 	v      cue.Value
 	filter bool
+	// fields, when set, are the only top-level fields of a record the mapping can see.
+	fields map[string]bool
 }
 
 // Set is every mapping of a workspace.
@@ -130,6 +132,9 @@ func Load(ctx *cue.Context, root, dir string) (*Set, diag.List) {
 			ok = false
 		}
 		if ok {
+			if fields, ok := projection(insts[0].Files, name, mv); ok {
+				m.fields = fields
+			}
 			set.Mappings = append(set.Mappings, m)
 		}
 	}
@@ -184,7 +189,7 @@ func (m *Mapping) Values(data any) ([]cue.Value, error) {
 func (m *Mapping) fill(data any) (cue.Value, bool, error) {
 	// Encode, not FillPath(data): FillPath turns a Go nil into _ (top), Encode into null,
 	// which is what a JSON null is.
-	rec := m.v.Context().Encode(data)
+	rec := m.v.Context().Encode(project(data, m.fields))
 	if err := rec.Err(); err != nil {
 		return cue.Value{}, false, m.cueError(err)
 	}
