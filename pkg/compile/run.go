@@ -57,7 +57,7 @@ type Outcome struct {
 	Result    *Result
 	Plan      *plan.Plan // nil when the compile had errors
 	Target    *Target
-	base   plumbing.Hash
+	base      plumbing.Hash
 }
 
 // Plan compiles the workspace and diffs the snapshot against the target branch.

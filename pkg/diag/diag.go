@@ -114,7 +114,7 @@ func Pos(p token.Pos, root string) string {
 	}
 	file := p.Filename()
 	if root != "" {
-		if rel, err := filepath.Rel(root, file); err == nil && !strings.HasPrefix(rel, "..") {
+		if rel, err := filepath.Rel(root, file); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			file = rel
 		}
 	}
@@ -182,6 +182,10 @@ func BestPos(ps []token.Pos, root string) string {
 func CUEMessage(e cueerrors.Error) string {
 	format, args := e.Msg()
 	msg := fmt.Sprintf(format, args...)
+	if msg == "" {
+		// A plain Go error promoted by cueerrors.Errors has an empty message of its own.
+		msg = e.Error()
+	}
 	if path := e.Path(); len(path) > 0 {
 		if strings.HasPrefix(path[0], "#") {
 			path = path[1:] // the schema definition the value was checked against

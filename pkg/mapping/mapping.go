@@ -142,8 +142,6 @@ func Load(ctx *cue.Context, root, dir string) (*Set, diag.List) {
 	return set, findings
 }
 
-
-
 // Result is what a mapping made of one record.
 type Result struct {
 	Entities []catalog.Entity

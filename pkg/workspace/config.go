@@ -106,6 +106,7 @@ func loadConfig(ctx *cue.Context, dir string) (*Config, diag.List) {
 	if err := schema.Err(); err != nil {
 		return nil, diag.List{{Message: "internal: config schema: " + err.Error()}}
 	}
+	user := v // positions in the user's files; the unified value's point into the schema
 	v = schema.LookupPath(cue.ParsePath("#Config")).Unify(v)
 	if err := v.Validate(cue.Concrete(true)); err != nil {
 		return nil, diag.FromCUE(err, dir, "config: ")
@@ -124,19 +125,27 @@ func loadConfig(ctx *cue.Context, dir string) (*Config, diag.List) {
 		name := iter.Selector().Unquoted()
 		sv := iter.Value()
 		typ, _ := sv.LookupPath(cue.ParsePath("type")).String()
-		where := diag.Pos(sv.Pos(), dir)
+		uv := user.LookupPath(cue.MakePath(cue.Str("sources"), iter.Selector()))
+		where := diag.Pos(uv.Pos(), dir)
 		if typ == "file" {
-			fv := schema.LookupPath(cue.ParsePath("#FileSource")).Unify(sv)
+			// Unify with what the user wrote: sv is closed by #Source, and #FileSource's
+			// fields missing from it would be reported as "not allowed".
+			fv := schema.LookupPath(cue.ParsePath("#FileSource")).Unify(uv)
 			if err := fv.Validate(cue.Concrete(true)); err != nil {
-				findings = append(findings, diag.FromCUE(err, dir, fmt.Sprintf("source %q: ", name))...)
+				for _, f := range diag.FromCUE(err, dir, fmt.Sprintf("source %q: ", name)) {
+					if f.Where == "" || strings.HasPrefix(f.Where, "pane:") {
+						f.Where = where // a required field left out: the schema is no place to point at
+					}
+					findings = append(findings, f)
+				}
 				continue
 			}
 			sv = fv
 		}
 		cfg.Sources[name] = SourceConfig{Name: name, Type: typ, Where: where, Value: sv}
 	}
-	if !strings.Contains(cfg.Output.Branch, "..") && strings.HasSuffix(cfg.Output.Branch, ".lock") {
-		findings = append(findings, diag.Finding{Message: fmt.Sprintf("config: output.branch %q is not a valid branch name", cfg.Output.Branch)})
+	if strings.Contains(cfg.Output.Branch, "..") || strings.HasSuffix(cfg.Output.Branch, ".lock") {
+		findings = append(findings, diag.Finding{Where: diag.Pos(user.LookupPath(cue.ParsePath("output.branch")).Pos(), dir), Message: fmt.Sprintf("config: output.branch %q is not a valid branch name", cfg.Output.Branch)})
 	}
 	return cfg, findings
 }

@@ -75,6 +75,7 @@ func ParseYAML(file string, data []byte) ([]*Declared, diag.List) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var out []*Declared
 	var findings diag.List
+	budget := maxYAMLValues(len(data))
 	for {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
@@ -97,9 +98,17 @@ func ParseYAML(file string, data []byte) ([]*Declared, diag.List) {
 			findings = append(findings, diag.Finding{Where: where, Message: "an entity must be a YAML mapping (apiVersion, kind, metadata, spec)"})
 			continue
 		}
-		v, err := nodeValue(root, 0)
+		v, err := nodeValue(root, 0, &budget)
 		if err != nil {
+			var ne *nodeError
+			if errors.As(err, &ne) {
+				where = fmt.Sprintf("%s:%d:%d", file, ne.line, ne.col)
+				err = errors.New(ne.msg)
+			}
 			findings = append(findings, diag.Finding{Where: where, Message: err.Error()})
+			if budget < 0 {
+				break
+			}
 			continue
 		}
 		out = append(out, &Declared{Entity: v.(map[string]any), File: file, Line: root.Line, Col: root.Column, node: root})
@@ -124,37 +133,58 @@ func yamlError(file string, err error) diag.Finding {
 
 const maxYAMLDepth = 100
 
+// maxYAMLValues bounds the values a file may expand to. Aliases can make a few hundred
+// bytes expand to billions of values ("billion laughs"); without them a file never has
+// more values than bytes.
+func maxYAMLValues(size int) int { return 10000 + 4*size }
+
+// nodeError is a problem at a place in a YAML document.
+type nodeError struct {
+	line, col int
+	msg       string
+}
+
+func (e *nodeError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+func errAt(n *yaml.Node, format string, args ...any) error {
+	return &nodeError{line: n.Line, col: n.Column, msg: fmt.Sprintf(format, args...)}
+}
+
 // nodeValue converts a YAML node to JSON-like Go values. It keeps timestamps and other
 // special scalars as the strings they were written as, so entities round-trip as text.
-func nodeValue(n *yaml.Node, depth int) (any, error) {
+// budget is decremented for every value made, aliases expanded included.
+func nodeValue(n *yaml.Node, depth int, budget *int) (any, error) {
 	if depth > maxYAMLDepth {
-		return nil, fmt.Errorf("line %d: nested too deeply", n.Line)
+		return nil, errAt(n, "nested too deeply")
+	}
+	if *budget--; *budget < 0 {
+		return nil, errAt(n, "aliases expand to too many values")
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return nodeValue(n.Content[0], depth+1)
+		return nodeValue(n.Content[0], depth+1, budget)
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			return nil, fmt.Errorf("line %d: unknown alias", n.Line)
+			return nil, errAt(n, "unknown alias")
 		}
-		return nodeValue(n.Alias, depth+1)
+		return nodeValue(n.Alias, depth+1, budget)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, vn := n.Content[i], n.Content[i+1]
 			if k.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("line %d: mapping keys must be strings", k.Line)
+				return nil, errAt(k, "mapping keys must be strings")
 			}
 			if k.Value == "<<" && k.Tag == "!!merge" {
-				return nil, fmt.Errorf("line %d: YAML merge keys (<<) are not supported; write the fields out", k.Line)
+				return nil, errAt(k, "YAML merge keys (<<) are not supported; write the fields out")
 			}
 			if _, dup := m[k.Value]; dup {
-				return nil, fmt.Errorf("line %d: duplicate key %q", k.Line, k.Value)
+				return nil, errAt(k, "duplicate key %q", k.Value)
 			}
-			v, err := nodeValue(vn, depth+1)
+			v, err := nodeValue(vn, depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -164,7 +194,7 @@ func nodeValue(n *yaml.Node, depth int) (any, error) {
 	case yaml.SequenceNode:
 		l := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := nodeValue(c, depth+1)
+			v, err := nodeValue(c, depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -178,7 +208,7 @@ func nodeValue(n *yaml.Node, depth int) (any, error) {
 		case "!!bool":
 			var b bool
 			if err := n.Decode(&b); err != nil {
-				return nil, fmt.Errorf("line %d: %v", n.Line, err)
+				return nil, errAt(n, "%v", err)
 			}
 			return b, nil
 		case "!!int":
@@ -193,14 +223,14 @@ func nodeValue(n *yaml.Node, depth int) (any, error) {
 		case "!!float":
 			var f float64
 			if err := n.Decode(&f); err != nil {
-				return nil, fmt.Errorf("line %d: %v", n.Line, err)
+				return nil, errAt(n, "%v", err)
 			}
 			return f, nil
 		default:
 			return n.Value, nil
 		}
 	}
-	return nil, fmt.Errorf("line %d: unsupported YAML node", n.Line)
+	return nil, errAt(n, "unsupported YAML node")
 }
 
 // ParseCUE evaluates a CUE file of declared entities: the file is one entity (it has a
