@@ -83,7 +83,7 @@ func Diff(branch string, base plumbing.Hash, old map[string]plumbing.Hash, read 
 		if _, ok := files[path]; ok {
 			continue
 		}
-		ref, sources := strings.TrimSuffix(path, ".yaml"), []string{"unknown"}
+		ref, sources := refOfPath(path), []string{"unknown"}
 		if b, err := read(path); err == nil {
 			if r, s, err := identify(b); err == nil {
 				ref, sources = r, s
@@ -125,6 +125,16 @@ func Diff(branch string, base plumbing.Hash, old map[string]plumbing.Hash, read 
 	return p, nil
 }
 
+// refOfPath is the ref of an entity file <kind>/<namespace>/<name>.yaml, as its path
+// spells it (lower case), for when the file itself cannot be read.
+func refOfPath(path string) string {
+	parts := strings.Split(strings.TrimSuffix(path, ".yaml"), "/")
+	if len(parts) != 3 {
+		return path
+	}
+	return parts[0] + ":" + parts[1] + "/" + parts[2]
+}
+
 // identify reads an entity file's ref and owning sources.
 func identify(b []byte) (string, []string, error) {
 	var e map[string]any
@@ -160,8 +170,24 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 	return enc.Encode(p)
 }
 
+// errWriter keeps the first write error, so a run of Fprintf calls can be checked once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(b []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(b)
+	e.err = err
+	return n, err
+}
+
 // WriteText writes the plan for a terminal.
-func (p *Plan) WriteText(w io.Writer) error {
+func (p *Plan) WriteText(out io.Writer) error {
+	w := &errWriter{w: out}
 	if p.Empty() {
 		_, err := fmt.Fprintf(w, "No changes: the catalog on branch %s is up to date.\n", p.Branch)
 		return err
@@ -180,11 +206,12 @@ func (p *Plan) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "  - %s\n", r)
 		}
 	}
-	return nil
+	return w.err
 }
 
 // WriteMarkdown writes the plan for a pull request comment.
-func (p *Plan) WriteMarkdown(w io.Writer) error {
+func (p *Plan) WriteMarkdown(out io.Writer) error {
+	w := &errWriter{w: out}
 	if p.Empty() {
 		_, err := fmt.Fprintf(w, "### pane plan: no changes\n\nThe catalog on branch `%s` is up to date.\n", p.Branch)
 		return err
@@ -208,7 +235,7 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "\n</details>\n")
 	}
-	return nil
+	return w.err
 }
 
 // maxMessageRefs bounds the refs listed in a commit message.

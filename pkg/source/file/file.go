@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -71,7 +73,14 @@ func (s *Source) fetchType(ctx context.Context, typ string, rs RecordSet, emit f
 	if filepath.IsAbs(rs.Path) || strings.HasPrefix(rs.Path, "../") || rs.Path == ".." {
 		return fmt.Errorf("records %q: path %q must stay inside the workspace", typ, rs.Path)
 	}
-	matches, err := doublestar.Glob(os.DirFS(s.root), rs.Path, doublestar.WithFilesOnly())
+	// An os.Root, not os.DirFS: a symlink in the workspace must not lead out of it.
+	root, err := os.OpenRoot(s.root)
+	if err != nil {
+		return fmt.Errorf("records %q: %w", typ, err)
+	}
+	defer root.Close()
+	fsys := root.FS()
+	matches, err := doublestar.Glob(fsys, rs.Path, doublestar.WithFilesOnly())
 	if err != nil {
 		return fmt.Errorf("records %q: %w", typ, err)
 	}
@@ -84,7 +93,7 @@ func (s *Source) fetchType(ctx context.Context, typ string, rs RecordSet, emit f
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		data, err := os.ReadFile(filepath.Join(s.root, filepath.FromSlash(m)))
+		data, err := fs.ReadFile(fsys, m)
 		if err != nil {
 			return fmt.Errorf("records %q: %w", typ, err)
 		}
@@ -195,7 +204,7 @@ func typeName(v any) string {
 		return "null"
 	case string:
 		return "a string"
-	case float64:
+	case float64, int64:
 		return "a number"
 	case bool:
 		return "a boolean"
@@ -257,6 +266,10 @@ func jsonErrorWhere(data []byte, err error) string {
 	if off > int64(len(data)) {
 		off = int64(len(data))
 	}
+	// Offset counts the bytes read, the offending one included.
+	if off > 0 {
+		off--
+	}
 	line := 1 + bytes.Count(data[:off], []byte("\n"))
 	col := int(off) - bytes.LastIndexByte(data[:off], '\n')
 	return fmt.Sprintf("%d:%d: %v", line, col, err)
@@ -298,10 +311,11 @@ func normalizeYAML(v any) (any, error) {
 		}
 		return v, nil
 	case int:
-		return float64(v), nil
-	case int64:
-		return float64(v), nil
+		return int64(v), nil // as decodeJSON gives integers, so CUE sees an int either way
 	case uint64:
+		if v <= math.MaxInt64 {
+			return int64(v), nil
+		}
 		return float64(v), nil
 	}
 	return v, nil
