@@ -71,6 +71,7 @@ type contribution struct {
 	where  string // for errors: "file:line" or "source S, record T K (where)"
 	// value gives the CUE value (with defaults) when the entity must be unified.
 	value func() (cue.Value, error)
+	decl  *workspace.Declared // set for declared entities: field positions for errors
 }
 
 // Sources builds the workspace's configured sources.
@@ -157,7 +158,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	for _, d := range ws.Declared {
 		d := d
 		contribs = append(contribs, contribution{
-			entity: d.Entity, source: DeclaredSource, origin: d.Origin(), where: d.Origin(),
+			entity: d.Entity, source: DeclaredSource, origin: d.Origin(), where: d.Origin(), decl: d,
 			value: func() (cue.Value, error) {
 				if d.Value.Exists() {
 					return d.Value, nil
@@ -398,11 +399,18 @@ func refDesc(e catalog.Entity) string {
 	return fmt.Sprintf("kind %q name %q", e.Kind(), e.Name())
 }
 
-// whereOf names the place to point at for a field of a merged entity: the declaration's
-// field position when the entity was declared in YAML, else the first contribution.
+// whereOf names the place to point at for a field of a merged entity: the field in a
+// declaration when one declares it, else the first contribution.
 func whereOf(cs []contribution, field string) string {
 	if len(cs) == 0 {
 		return ""
+	}
+	for _, c := range cs {
+		if c.decl != nil {
+			if _, ok := source.Lookup(map[string]any(c.entity), strings.Join(workspace.SplitPath(field), ".")); ok || len(cs) == 1 {
+				return c.decl.FieldPos(field)
+			}
+		}
 	}
 	return cs[0].where
 }

@@ -36,7 +36,7 @@ func (d *Declared) Origin() string { return fmt.Sprintf("%s:%d", d.File, d.Line)
 func (d *Declared) FieldPos(path string) string {
 	n := d.node
 	if n != nil && path != "" {
-		for _, part := range strings.Split(path, ".") {
+		for _, part := range SplitPath(path) {
 			next := childNode(n, part)
 			if next == nil {
 				break
@@ -48,6 +48,53 @@ func (d *Declared) FieldPos(path string) string {
 		return fmt.Sprintf("%s:%d:%d", d.File, n.Line, n.Column)
 	}
 	return fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Col)
+}
+
+// SplitPath splits a field path as CUE and pane write them (spec.owner, tags[1],
+// annotations."example.com/x", out.0.kind) into its parts.
+func SplitPath(path string) []string {
+	var parts []string
+	var cur strings.Builder
+	flush := func() {
+		if cur.Len() > 0 {
+			parts = append(parts, cur.String())
+			cur.Reset()
+		}
+	}
+	for i := 0; i < len(path); i++ {
+		switch c := path[i]; c {
+		case '.':
+			flush()
+		case '[':
+			flush()
+			j := strings.IndexByte(path[i:], ']')
+			if j < 0 {
+				cur.WriteString(path[i+1:])
+				i = len(path)
+				continue
+			}
+			parts = append(parts, path[i+1:i+j])
+			i += j
+		case '"':
+			j := i + 1
+			for j < len(path) && path[j] != '"' {
+				if path[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if q, err := strconv.Unquote(path[i:min(j+1, len(path))]); err == nil {
+				cur.WriteString(q)
+			} else {
+				cur.WriteString(path[i+1 : min(j, len(path))])
+			}
+			i = j
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	flush()
+	return parts
 }
 
 func childNode(n *yaml.Node, key string) *yaml.Node {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -367,4 +368,21 @@ func FuzzParseYAML(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSplitPath(t *testing.T) {
+	tests := map[string][]string{
+		"spec.owner":                           {"spec", "owner"},
+		"metadata.tags[1]":                     {"metadata", "tags", "1"},
+		`metadata.annotations."example.com/x"`: {"metadata", "annotations", "example.com/x"},
+		`metadata.annotations."a\"b".c`:        {"metadata", "annotations", `a"b`, "c"},
+		"out.0.kind":                           {"out", "0", "kind"},
+		"":                                     nil,
+		"spec.links[0].url":                    {"spec", "links", "0", "url"},
+	}
+	for in, want := range tests {
+		if got := SplitPath(in); !slices.Equal(got, want) {
+			t.Errorf("SplitPath(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
