@@ -1,0 +1,176 @@
+package compile
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"testing"
+
+	"github.com/pane-dev/pane/internal/synth"
+	"github.com/pane-dev/pane/pkg/workspace"
+)
+
+// projectRoot is the repository root: its example workspace is compiled by these tests.
+func projectRoot(t testing.TB) string {
+	t.Helper()
+	abs, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+func loadWS(t testing.TB, dir string) *workspace.Workspace {
+	t.Helper()
+	ws, findings, err := workspace.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := findings.Errors(); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return ws
+}
+
+func compileOK(t testing.TB, ws *workspace.Workspace, opts Options) *Snapshot {
+	t.Helper()
+	res, err := Compile(context.Background(), ws, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Snapshot == nil {
+		t.Fatalf("compile failed: %v", res.Findings)
+	}
+	return res.Snapshot
+}
+
+// TestExampleDeterministic compiles the example workspace with one worker and with
+// many: the files must be the same bytes.
+func TestExampleDeterministic(t *testing.T) {
+	ws := loadWS(t, projectRoot(t))
+	a := compileOK(t, ws, Options{Workers: 1})
+	b := compileOK(t, ws, Options{Workers: 8})
+	if len(a.Files) == 0 {
+		t.Fatal("no files")
+	}
+	if len(a.Files) != len(b.Files) {
+		t.Fatalf("%d files with 1 worker, %d with 8", len(a.Files), len(b.Files))
+	}
+	for p, x := range a.Files {
+		if !bytes.Equal(x, b.Files[p]) {
+			t.Errorf("%s differs between 1 and 8 workers", p)
+		}
+	}
+	// Every entity has provenance.
+	for k, e := range a.Entities {
+		if e.Annotation("pane.dev/source") == "" || e.Annotation("pane.dev/origin") == "" {
+			t.Errorf("%s has no provenance", k)
+		}
+	}
+}
+
+// syntheticWorkspace writes a workspace compiling a synthetic org of n repositories
+// with the example's GitHub mapping, through the file source.
+func syntheticWorkspace(t testing.TB, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	org := synth.Generate(1, n)
+	if err := synth.WriteFiles(filepath.Join(dir, "records"), org); err != nil {
+		t.Fatal(err)
+	}
+	mapping, err := os.ReadFile(filepath.Join(projectRoot(t), "cue", "mappings", "github.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := org.Repositories[0]["owner"].(map[string]any)["login"].(string)
+	files := map[string]string{
+		"pane.cue": `package pane
+sources: github: {
+	type: "file"
+	records: {
+		repository: {path: "records/repositories.json", key: "full_name"}
+		team: {path: "records/teams.json", key: "slug"}
+		user: {path: "records/users.json", key: "login"}
+	}
+}
+`,
+		"cue/mappings/github.cue": string(mapping),
+		"catalog/org.yaml": fmt.Sprintf(`apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: %s
+spec:
+  type: organization
+  children: []
+`, login),
+	}
+	for name, src := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestSyntheticOrg compiles a generated org: every non-archived repository, team and
+// user becomes an entity, and owners resolve.
+func TestSyntheticOrg(t *testing.T) {
+	const n = 300
+	dir := syntheticWorkspace(t, n)
+	ws := loadWS(t, dir)
+	res, err := Compile(context.Background(), ws, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Snapshot == nil {
+		t.Fatalf("compile failed: %v", res.Findings)
+	}
+	org := synth.Generate(1, n)
+	live := 0
+	for _, r := range org.Repositories {
+		if r["archived"] != true {
+			live++
+		}
+	}
+	want := live + len(org.Teams) + len(org.Users) + 1
+	if got := len(res.Snapshot.Files); got != want {
+		t.Errorf("%d files, want %d", got, want)
+	}
+	st := res.Sources["github"]
+	if st.Records != n+len(org.Teams)+len(org.Users) || st.Filtered != n-live {
+		t.Errorf("stats: %+v", st)
+	}
+	var paths []string
+	for p := range res.Snapshot.Files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	if paths[0][:10] != "component/" {
+		t.Errorf("first path %s", paths[0])
+	}
+}
+
+// BenchmarkCompile compiles a synthetic org end to end through the file source:
+// read and decode, map, merge, validate, derive relations, render. No git.
+func BenchmarkCompile(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("repos=%d", n), func(b *testing.B) {
+			dir := syntheticWorkspace(b, n)
+			ws := loadWS(b, dir)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				compileOK(b, ws, Options{})
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "repos/s")
+			b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "cores")
+		})
+	}
+}
