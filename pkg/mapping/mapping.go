@@ -38,8 +38,8 @@ type Mapping struct {
 	root   string
 	v      cue.Value
 	filter bool
-	// fields, when set, are the only top-level fields of a record the mapping can see.
-	fields map[string]bool
+	// fields, when set, is the only part of a record the mapping can observe.
+	fields *fieldTree
 }
 
 // Set is every mapping of a workspace.

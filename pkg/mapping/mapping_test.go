@@ -308,7 +308,14 @@ func TestProjectionFields(t *testing.T) {
 		src  string
 		want string // sorted fields, or "none" when not projected
 	}{
-		{"selectors and declared", `m: {source: "s", record: "r", in: {a: string, ...}, out: [{x: in.b, y: in["c"], z: in.d.e}]}`, "a,b,c,d"},
+		{"selectors and declared", `m: {source: "s", record: "r", in: {a: string, ...}, out: [{x: in.b, y: in["c"], z: in.d.e}]}`, "a,b,c,d.e"},
+		{"nested declared", `m: {source: "s", record: "r", in: {o: {l: string, ...}, t: [...{s: string}], ...}, out: [{x: in.o.l, y: in.o}]}`, "o,t"},
+		{"nested only", `m: {source: "s", record: "r", in: {o: {l: string, ...}, ...}, out: [{x: in.o.l, y: in.p.q.r}]}`, "o.l,p.q.r"},
+		{"computed index", `m: {source: "s", record: "r", in: {...}, let i = 0
+out: [{x: in.t[i].s}]}`, "t"},
+		{"for over a list", `m: {source: "s", record: "r", in: {teams: [...], ...}, out: [for t in in.teams {x: t.slug}]}`, "teams"},
+		{"whole struct declared open", `m: {source: "s", record: "r", in: {p: {...}, ...}, out: [{x: in.p.q}]}`, "p"},
+		{"in as a field name elsewhere", `m: {source: "s", record: "r", in: {...}, out: [{x: {in: 1}.in, y: in.a}]}`, "a"},
 		{"in passed whole", `m: {source: "s", record: "r", in: {...}, out: [{x: in}]}`, "none"},
 		{"let alias", `m: {source: "s", record: "r", in: {...}, let r = in
 out: [{x: r.a}]}`, "none"},
@@ -320,10 +327,7 @@ out: [{x: r.a}]}`, "none"},
 			m := set.Mappings[0]
 			got := "none"
 			if m.fields != nil {
-				var fs []string
-				for f := range m.fields {
-					fs = append(fs, f)
-				}
+				fs := m.fields.paths("")
 				sort.Strings(fs)
 				got = strings.Join(fs, ",")
 			}
@@ -331,5 +335,26 @@ out: [{x: r.a}]}`, "none"},
 				t.Errorf("fields = %s, want %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestExampleMappingMissingFields: a repository record without topics, custom
+// properties or teams maps with empty ones, owned by the org.
+func TestExampleMappingMissingFields(t *testing.T) {
+	set, _ := loadSet(t, exampleMapping(t))
+	m := set.For("github", "repository")[0]
+	res, err := m.Eval(map[string]any{
+		"name": "Widget", "full_name": "acme/Widget", "html_url": "https://github.com/acme/Widget",
+		"archived": false, "fork": false, "owner": map[string]any{"login": "Acme"}, "description": nil,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := res.Entities[0]
+	if e.Name() != "widget" || e.Spec()["owner"] != "acme" || e.Spec()["lifecycle"] != "production" || e.Spec()["type"] != "service" {
+		t.Errorf("entity: %v", e)
+	}
+	if tags := e.Metadata()["tags"].([]any); len(tags) != 0 {
+		t.Errorf("tags: %v", tags)
 	}
 }

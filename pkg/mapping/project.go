@@ -7,26 +7,52 @@ import (
 	"cuelang.org/go/cue/ast"
 )
 
-// projection finds the top-level fields of `in` that a mapping can observe: those it
-// declares in `in` and those it selects (in.x, in["x"]) anywhere in its body. Filling
-// `in` with only those fields gives the same result as filling the whole record, and is
-// much cheaper: GitHub's repository JSON has about 80 fields, a mapping reads ten.
+// fieldTree is the part of a record a mapping can observe. A node with whole set keeps
+// its value entirely; otherwise only its children are kept.
+type fieldTree struct {
+	whole    bool
+	children map[string]*fieldTree
+}
+
+func (t *fieldTree) child(name string) *fieldTree {
+	if t.children == nil {
+		t.children = map[string]*fieldTree{}
+	}
+	c := t.children[name]
+	if c == nil {
+		c = &fieldTree{}
+		t.children[name] = c
+	}
+	return c
+}
+
+// add marks path as observed in full.
+func (t *fieldTree) add(path []string) {
+	n := t
+	for _, p := range path {
+		if n.whole {
+			return
+		}
+		n = n.child(p)
+	}
+	n.whole = true
+	n.children = nil
+}
+
+// projection finds the parts of `in` that a mapping can observe: the fields it declares
+// in `in` (down through nested structs) and the selector chains it reads (in.owner.login,
+// in["x"]) anywhere in its body. Filling `in` with only those gives the same result as
+// filling the whole record, and is much cheaper: GitHub's repository JSON has about 80
+// fields and an owner object of 20; a mapping reads ten.
 //
 // It returns ok=false, and the record is filled whole, whenever that equality cannot be
 // shown from the syntax: `in` used other than through a selector (passed whole, aliased
 // with let), or an `in` that is closed (extra fields would be an error).
-func projection(files []*ast.File, name string, mv cue.Value) (fields map[string]bool, ok bool) {
+func projection(files []*ast.File, name string, mv cue.Value) (*fieldTree, bool) {
 	in := mv.LookupPath(pathIn)
-	if !in.Allows(cue.Str("\x00pane-probe")) {
+	tree := &fieldTree{}
+	if !declared(in, tree, 0) {
 		return nil, false
-	}
-	fields = map[string]bool{}
-	iter, err := in.Fields(cue.Optional(true))
-	if err != nil {
-		return nil, false
-	}
-	for iter.Next() {
-		fields[iter.Selector().Unquoted()] = true
 	}
 	found := false
 	for _, f := range files {
@@ -40,41 +66,103 @@ func projection(files []*ast.File, name string, mv cue.Value) (fields map[string
 				continue
 			}
 			found = true
-			if !collect(field.Value, fields) {
+			if !collect(field.Value, tree) {
 				return nil, false
 			}
 		}
 	}
-	return fields, found
+	return tree, found
 }
 
-// collect adds the fields selected from `in` under n; false when `in` is referred to in
-// any other way.
-func collect(n ast.Node, fields map[string]bool) bool {
+const maxDeclDepth = 8
+
+// declared adds the fields a struct value declares to t: structs are followed down,
+// anything else is kept whole. A closed struct cannot be projected (the record's other
+// fields would make it fail), so it makes the whole projection fail.
+func declared(v cue.Value, t *fieldTree, depth int) bool {
+	if !v.Allows(cue.Str("\x00pane-probe")) {
+		return false
+	}
+	iter, err := v.Fields(cue.Optional(true))
+	if err != nil {
+		return false
+	}
+	for iter.Next() {
+		c := t.child(iter.Selector().Unquoted())
+		fv := iter.Value()
+		if fv.IncompleteKind() == cue.StructKind && depth < maxDeclDepth {
+			if !declared(fv, c, depth+1) {
+				return false
+			}
+			if len(c.children) == 0 {
+				c.whole = true // {...}: the mapping may look anywhere in it
+			}
+			continue
+		}
+		c.whole = true
+		c.children = nil
+	}
+	return true
+}
+
+// collect adds the selector chains read from `in` under n; false when `in` is referred
+// to in any other way.
+func collect(n ast.Node, tree *fieldTree) bool {
 	consumed := map[*ast.Ident]bool{}
 	labels := map[*ast.Ident]bool{}
+	inner := map[ast.Node]bool{} // selectors that are part of a longer chain
 	var refs []*ast.Ident
+	var chains [][]string
 	ast.Walk(n, func(n ast.Node) bool {
 		switch x := n.(type) {
 		case *ast.Field:
 			if id, ok := x.Label.(*ast.Ident); ok {
 				labels[id] = true
 			}
-		case *ast.SelectorExpr:
-			if id, ok := x.X.(*ast.Ident); ok && id.Name == "in" {
-				if sel, _, err := ast.LabelName(x.Sel); err == nil {
-					fields[sel] = true
-					consumed[id] = true
-				}
+		case *ast.SelectorExpr, *ast.IndexExpr:
+			if inner[n] {
+				return true
 			}
-		case *ast.IndexExpr:
-			if id, ok := x.X.(*ast.Ident); ok && id.Name == "in" {
-				if lit, ok := x.Index.(*ast.BasicLit); ok {
-					if s, err := strconv.Unquote(lit.Value); err == nil {
-						fields[s] = true
-						consumed[id] = true
+			// The outermost expression of a chain: walk down to its root.
+			var path []string
+			cur := n
+			for {
+				var next ast.Node
+				label, ok := "", false
+				switch y := cur.(type) {
+				case *ast.SelectorExpr:
+					if id, isID := y.Sel.(*ast.Ident); isID {
+						labels[id] = true
 					}
+					if s, _, err := ast.LabelName(y.Sel); err == nil {
+						label, ok = s, true
+					}
+					next = y.X
+				case *ast.IndexExpr:
+					if lit, isLit := y.Index.(*ast.BasicLit); isLit {
+						if s, err := strconv.Unquote(lit.Value); err == nil {
+							label, ok = s, true
+						}
+					}
+					next = y.X
 				}
+				if next == nil {
+					break
+				}
+				inner[next] = true
+				if ok {
+					path = append([]string{label}, path...)
+				} else {
+					path = nil // a computed index: keep what is below whole
+				}
+				if id, isID := next.(*ast.Ident); isID {
+					if id.Name == "in" {
+						consumed[id] = true
+						chains = append(chains, path)
+					}
+					break
+				}
+				cur = next
 			}
 		case *ast.Ident:
 			if x.Name == "in" {
@@ -88,20 +176,45 @@ func collect(n ast.Node, fields map[string]bool) bool {
 			return false
 		}
 	}
+	for _, c := range chains {
+		if len(c) == 0 {
+			return false // in[expr]: anything may be read
+		}
+		tree.add(c)
+	}
 	return true
 }
 
-// project returns the record with only the given top-level fields.
-func project(data any, fields map[string]bool) any {
-	m, ok := data.(map[string]any)
-	if !ok || fields == nil {
+// project returns the parts of a record the tree keeps.
+func project(data any, t *fieldTree) any {
+	if t == nil || t.whole {
 		return data
 	}
-	out := make(map[string]any, len(fields))
-	for k := range fields {
+	m, ok := data.(map[string]any)
+	if !ok {
+		return data
+	}
+	out := make(map[string]any, len(t.children))
+	for k, c := range t.children {
 		if v, ok := m[k]; ok {
-			out[k] = v
+			out[k] = project(v, c)
 		}
+	}
+	return out
+}
+
+// paths lists the tree's kept paths, for tests and debugging: "a", "owner.login".
+func (t *fieldTree) paths(prefix string) []string {
+	if t.whole {
+		return []string{prefix}
+	}
+	var out []string
+	for k, c := range t.children {
+		p := k
+		if prefix != "" {
+			p = prefix + "." + k
+		}
+		out = append(out, c.paths(p)...)
 	}
 	return out
 }
