@@ -384,7 +384,11 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 		if !ok {
 			continue
 		}
-		b, err := catalog.Render(e, rels[k])
+		var r []catalog.Relation
+		if *ws.Config.Output.Relations {
+			r = rels[k]
+		}
+		b, err := catalog.Render(e, r)
 		if err != nil {
 			findings = append(findings, diag.Finding{Where: groups[k][0].where, Message: err.Error()})
 			continue

@@ -40,8 +40,9 @@ type SourceConfig struct {
 
 // Output says where the catalog is committed.
 type Output struct {
-	Repo   string `json:"repo"`
-	Branch string `json:"branch"`
+	Repo      string `json:"repo"`
+	Branch    string `json:"branch"`
+	Relations *bool  `json:"relations"` // nil: true
 	Author struct {
 		Name  string `json:"name"`
 		Email string `json:"email"`
@@ -155,6 +156,10 @@ func loadConfig(ctx *cue.Context, dir string) (*Config, diag.List) {
 func (c *Config) applyDefaults() {
 	if c.Output.Branch == "" {
 		c.Output.Branch = "catalog"
+	}
+	if c.Output.Relations == nil {
+		t := true
+		c.Output.Relations = &t
 	}
 	if c.Output.Author.Name == "" {
 		c.Output.Author.Name = "pane"

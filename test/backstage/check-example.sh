@@ -30,3 +30,11 @@ git -C "$tmp/starter" init -q
 n=$(extract "$tmp/starter" "$tmp/starter-out")
 echo "pane init starter: $n entity files"
 node "$here/validate.mjs" "$tmp/starter-out"
+
+# Without relations, the files are what a Backstage location reads as-is: the strict
+# policies (no foreign root fields) must pass too.
+printf 'package pane\n\noutput: relations: false\n' > "$tmp/starter/local.cue"
+"$pane" --quiet compile --workspace "$tmp/starter" --output-repo "$tmp/plain.git" >/dev/null
+n=$(extract "$tmp/plain.git" "$tmp/plain")
+echo "pane init starter, output.relations false: $n entity files, checked as a Backstage location"
+node "$here/validate.mjs" --as-location "$tmp/plain"
