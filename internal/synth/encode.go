@@ -15,7 +15,6 @@ import (
 // it remembers the sorted keys of the record shapes it has seen.
 type encoder struct {
 	sorted map[int][]string // by number of keys: the sorted keys of the last object seen
-	keys   []string
 }
 
 func (e *encoder) appendValue(b []byte, v any) ([]byte, error) {

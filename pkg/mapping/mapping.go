@@ -36,6 +36,7 @@ type Mapping struct {
 	Record string
 	Where  string // file:line:col of the mapping
 	root   string
+	ctx    *cue.Context
 	v      cue.Value
 	filter bool
 	// fields, when set, is the only part of a record the mapping can observe.
@@ -107,7 +108,7 @@ func Load(ctx *cue.Context, root, dir string) (*Set, diag.List) {
 			continue // a helper value, not a mapping
 		}
 		where := diag.Pos(mv.Pos(), root)
-		m := &Mapping{Name: name, Where: where, root: root, v: mv, filter: mv.LookupPath(pathFilter).Exists()}
+		m := &Mapping{Name: name, Where: where, root: root, ctx: ctx, v: mv, filter: mv.LookupPath(pathFilter).Exists()}
 		bad := func(msg string) {
 			findings = append(findings, diag.Finding{Where: where, Message: fmt.Sprintf("mapping %q: %s", name, msg)})
 		}
@@ -187,7 +188,7 @@ func (m *Mapping) Values(data any) ([]cue.Value, error) {
 func (m *Mapping) fill(data any) (cue.Value, bool, error) {
 	// Encode, not FillPath(data): FillPath turns a Go nil into _ (top), Encode into null,
 	// which is what a JSON null is.
-	rec := m.v.Context().Encode(project(data, m.fields))
+	rec := m.ctx.Encode(project(data, m.fields))
 	if err := rec.Err(); err != nil {
 		return cue.Value{}, false, m.cueError(err)
 	}
