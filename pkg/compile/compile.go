@@ -385,7 +385,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 			continue
 		}
 		var r []catalog.Relation
-		if *ws.Config.Output.Relations {
+		if ws.Config.Output.Relations {
 			r = rels[k]
 		}
 		b, err := catalog.Render(e, r)

@@ -42,7 +42,7 @@ type SourceConfig struct {
 type Output struct {
 	Repo      string `json:"repo"`
 	Branch    string `json:"branch"`
-	Relations *bool  `json:"relations"` // nil: true
+	Relations bool   `json:"-"` // output.relations; default true
 	Author struct {
 		Name  string `json:"name"`
 		Email string `json:"email"`
@@ -117,6 +117,10 @@ func loadConfig(ctx *cue.Context, dir string) (*Config, diag.List) {
 		return nil, diag.FromCUE(err, dir, "config: ")
 	}
 	cfg.Safety.thresholdSet = v.LookupPath(cue.ParsePath("safety.deletionThreshold")).Exists()
+	cfg.Output.Relations = true
+	if r := v.LookupPath(cue.ParsePath("output.relations")); r.Exists() {
+		cfg.Output.Relations, _ = r.Bool()
+	}
 	cfg.applyDefaults()
 	iter, err := v.LookupPath(cue.ParsePath("sources")).Fields()
 	if err != nil {
@@ -156,10 +160,6 @@ func loadConfig(ctx *cue.Context, dir string) (*Config, diag.List) {
 func (c *Config) applyDefaults() {
 	if c.Output.Branch == "" {
 		c.Output.Branch = "catalog"
-	}
-	if c.Output.Relations == nil {
-		t := true
-		c.Output.Relations = &t
 	}
 	if c.Output.Author.Name == "" {
 		c.Output.Author.Name = "pane"

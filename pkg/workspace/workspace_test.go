@@ -87,7 +87,7 @@ safety: {danglingRefs: "warn", deletionThreshold: 0.2}
 catalog: {include: ["entities/*.yaml"], exclude: ["entities/draft-*"]}
 `},
 			check: func(t *testing.T, c *Config) {
-				want := Output{Repo: "../catalog.git", Branch: "cat/main"}
+				want := Output{Repo: "../catalog.git", Branch: "cat/main", Relations: true}
 				want.Author.Name, want.Author.Email = "bot", "bot@example.com"
 				if c.Output != want {
 					t.Errorf("output = %+v, want %+v", c.Output, want)
