@@ -24,7 +24,15 @@ entity) means no commit at all.
 
 PANE_COMMIT_DATE (RFC 3339) fixes the commit time, for reproducible commit hashes.
 
-Exit status: 0 committed or nothing to do; 1 the compile failed; 2 usage or config.`,
+Reconciliation: each source owns what it produced; what it no longer produces is
+deleted in the same commit. A source whose fetch fails deletes nothing: its entities are
+kept as the branch has them, and the commit message says so (Pane-Source-Failed). A
+source that would delete more than its threshold, or returns nothing where it owned
+entities, deletes nothing unless --force (Pane-Deletions-Blocked).
+
+Exit status: 0 committed or nothing to do; 1 the compile failed, nothing committed;
+2 usage or config; 3 committed what could be, but a source failed or its deletions
+were blocked.`,
 		Example: `  pane compile
   pane compile --workspace ./catalog-repo --output-repo /srv/git/catalog.git
   git log -p catalog`,
@@ -40,9 +48,15 @@ Exit status: 0 committed or nothing to do; 1 the compile failed; 2 usage or conf
 			if err != nil {
 				return &exitError{code: exitFindings, msg: err.Error()}
 			}
+			held := func() error {
+				if out.HeldBack() {
+					return &exitError{code: exitHeldBack, msg: heldBackMessage(out.Plan)}
+				}
+				return nil
+			}
 			if !changed {
 				fmt.Fprintf(g.stdout, "no changes: branch %s of %s already holds this catalog (%s)\n", t.Branch, t.Repo, plural(n, "entity", "entities"))
-				return nil
+				return held()
 			}
 			fmt.Fprintf(g.stdout, "committed %s to branch %s of %s\n", hash.String()[:12], t.Branch, t.Repo)
 			fmt.Fprintf(g.stdout, "  %s (added, changed, deleted); %s in the catalog\n", out.Plan.Headline(), plural(n, "entity", "entities"))
@@ -50,7 +64,7 @@ Exit status: 0 committed or nothing to do; 1 the compile failed; 2 usage or conf
 				fmt.Fprintln(g.stdout, "  "+line)
 			}
 			fmt.Fprintf(g.stdout, "look at it: git -C %s log -p %s --\n", t.Repo, t.Branch)
-			return nil
+			return held()
 		},
 	}
 	f.register(cmd)

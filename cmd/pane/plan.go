@@ -3,18 +3,23 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pane-dev/pane/pkg/compile"
+	"github.com/pane-dev/pane/pkg/plan"
 )
 
 type compileFlags struct {
 	outputRepo string
+	force      []string
 }
 
 func (f *compileFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.outputRepo, "output-repo", "", "git repository to commit the catalog to (default: output.repo in pane.cue, else the workspace's repository)")
+	cmd.Flags().StringSliceVar(&f.force, "force", nil, "let a source delete past its deletion threshold or empty itself: --force (every source) or --force=NAME[,NAME]")
+	cmd.Flags().Lookup("force").NoOptDefVal = "*"
 }
 
 // outcome loads the workspace, compiles it and diffs it with the catalog branch,
@@ -33,7 +38,7 @@ func (g *globals) outcome(ctx context.Context, f *compileFlags) (*compile.Outcom
 	if err != nil {
 		return nil, &exitError{code: exitFindings, msg: err.Error()}
 	}
-	out, err := compile.Plan(ctx, ws, target, compile.Options{Logger: g.log})
+	out, err := compile.Plan(ctx, ws, target, compile.Options{Logger: g.log, Force: f.force})
 	if err != nil {
 		return nil, &exitError{code: exitFindings, msg: err.Error()}
 	}
@@ -60,8 +65,15 @@ Formats: text (for a terminal), markdown (for a pull request comment or a CI ste
 summary), json (for other tools: {"branch", "base", "sources": {NAME: {"added",
 "changed", "deleted"}}, "summary": {"added", "changed", "deleted"}}).
 
+Reconciliation: each source owns the entities it produced. A source whose fetch fails
+keeps its entities as the branch has them; a source that would delete more than its
+deletion threshold (safety.deletionThreshold, default 0.5, or the source's own
+deletionThreshold), or that returns nothing where it owned entities, deletes nothing
+unless --force. Plan shows both, first and loud.
+
 Exit status: 0, or with --exit-code 1 when the plan is not empty; 1 when the compile
-fails; 2 on usage or config errors.`,
+fails; 2 on usage or config errors; 3 when a source failed or its deletions were
+blocked (the rest of the plan stands).`,
 		Example: `  pane plan
   pane plan --format markdown >> "$GITHUB_STEP_SUMMARY"
   pane plan --format json | jq '.summary'`,
@@ -88,6 +100,9 @@ fails; 2 on usage or config errors.`,
 			if err != nil {
 				return err
 			}
+			if out.HeldBack() {
+				return &exitError{code: exitHeldBack, msg: heldBackMessage(p)}
+			}
 			if exitCode && !p.Empty() {
 				return &exitError{code: exitFindings}
 			}
@@ -98,4 +113,8 @@ fails; 2 on usage or config errors.`,
 	cmd.Flags().StringVarP(&format, "format", "o", "text", "output format: text, markdown or json")
 	cmd.Flags().BoolVar(&exitCode, "exit-code", false, "exit 1 when the plan has changes")
 	return cmd
+}
+
+func heldBackMessage(p *plan.Plan) string {
+	return fmt.Sprintf("held back: %s (a source failed or its deletions were blocked; its entities are kept as they were)", strings.Join(p.HeldBack(), ", "))
 }

@@ -21,6 +21,7 @@ const (
 	exitOK       = 0
 	exitFindings = 1 // check found problems; plan --exit-code saw a diff; compile failed
 	exitUsage    = 2 // bad flags, or a workspace whose config cannot be used
+	exitHeldBack = 3 // plan/compile went through, but a source failed or its deletions were blocked
 )
 
 // exitError carries an exit code; its message, if any, is already printed.

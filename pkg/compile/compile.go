@@ -33,7 +33,7 @@ type Snapshot struct {
 	Entities map[string]catalog.Entity
 	// Files is the catalog tree: path -> rendered entity.
 	Files map[string][]byte
-	// Sources lists, per entity path, the sources that produced it (sorted).
+	// Owners lists, per entity path, the sources that produced it (sorted).
 	Owners map[string][]string
 }
 
@@ -52,6 +52,8 @@ type Result struct {
 	Snapshot *Snapshot
 	Findings diag.List
 	Sources  map[string]*SourceStats
+	// Status says, per source, what reconciliation did; nil without a Base.
+	Status map[string]*SourceStatus
 }
 
 // Options tune a compile.
@@ -61,6 +63,12 @@ type Options struct {
 	// Workers bounds parallel mapping evaluation; 0 means GOMAXPROCS.
 	Workers int
 	Logger  *slog.Logger
+	// Base is the catalog branch as it stands. With it, a compile reconciles: a source
+	// that fails, or would delete more than its threshold, keeps its entities as the
+	// branch has them. Without it, a failing source fails the compile.
+	Base *Base
+	// Force lets a source delete past its threshold: a source name, or "*" for all.
+	Force []string
 }
 
 // contribution is one input's version of an entity.
@@ -138,14 +146,22 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	failed := map[string]error{}
+	counts := map[string]int{}
 	for i, s := range srcs {
 		st := res.Sources[s.Name()]
 		if st.Err != nil {
-			res.Findings = append(res.Findings, diag.Finding{Where: "source " + s.Name(),
-				Message: fmt.Sprintf("fetch failed: %v", st.Err)})
+			sev, what := diag.Error, "nothing committed"
+			if opts.Base != nil {
+				sev, what = diag.Warning, "its entities are kept as the catalog branch has them"
+			}
+			res.Findings = append(res.Findings, diag.Finding{Where: "source " + s.Name(), Severity: sev,
+				Message: fmt.Sprintf("fetch failed: %v; %s", st.Err, what)})
+			failed[s.Name()] = st.Err
 			records[i] = nil
 			continue
 		}
+		counts[s.Name()] = st.Records
 		log.Info("fetched", "source", s.Name(), "records", st.Records)
 	}
 
@@ -170,6 +186,21 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	}
 
 	snap, sf := assemble(ctx, ws, contribs, opts.Workers)
+	if opts.Base != nil && len(sf.Errors()) == 0 && len(res.Findings.Errors()) == 0 {
+		status, kept, err := reconcile(ws, opts.Base, snap, failed, counts, forced(opts.Force))
+		if err != nil {
+			return nil, err
+		}
+		res.Status = status
+		if len(kept) > 0 {
+			snap, sf = assemble(ctx, ws, append(contribs, kept...), opts.Workers)
+		}
+		for _, name := range sortedKeys(status) {
+			if b := status[name].Blocked; b != "" {
+				res.Findings = append(res.Findings, diag.Finding{Where: "source " + name, Severity: diag.Warning, Message: b})
+			}
+		}
+	}
 	res.Findings = append(res.Findings, sf...)
 	res.Findings.Sort()
 	if len(res.Findings.Errors()) == 0 {
@@ -332,7 +363,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 		e.SetAnnotation(catalog.AnnotationSource, strings.Join(sources, ","))
 		e.SetAnnotation(catalog.AnnotationOrigin, strings.Join(origins, ","))
 		snap.Entities[k] = e
-		snap.Owners[k] = sources
+		snap.Owners[e.Ref().Path()] = sources
 	}
 
 	// Validate against the kind schemas, in parallel.
@@ -476,4 +507,24 @@ func copyEntity(e catalog.Entity) catalog.Entity {
 		out["metadata"] = m
 	}
 	return out
+}
+
+func forced(names []string) func(string) bool {
+	return func(s string) bool {
+		for _, n := range names {
+			if n == "*" || n == s {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

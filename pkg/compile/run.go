@@ -62,14 +62,6 @@ type Outcome struct {
 
 // Plan compiles the workspace and diffs the snapshot against the target branch.
 func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options) (*Outcome, error) {
-	res, err := Compile(ctx, ws, opts)
-	if err != nil {
-		return nil, err
-	}
-	out := &Outcome{Workspace: ws, Result: res, Target: t}
-	if res.Snapshot == nil {
-		return out, nil
-	}
 	tip, err := t.Store.Tip(t.Branch)
 	if err != nil {
 		return nil, err
@@ -78,13 +70,44 @@ func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	out.base = tip
-	read := func(path string) ([]byte, error) { return t.Store.ReadBlob(old[path]) }
-	out.Plan, err = plan.Diff(t.Branch, tip, old, read, res.Snapshot.Files)
+	base := NewBase(tip, old, t.Store.ReadBlob)
+	opts.Base = base
+	res, err := Compile(ctx, ws, opts)
 	if err != nil {
 		return nil, err
 	}
+	out := &Outcome{Workspace: ws, Result: res, Target: t, base: tip}
+	if res.Snapshot == nil {
+		return out, nil
+	}
+	out.Plan, err = plan.Diff(t.Branch, tip, old, base.Read, res.Snapshot.Files)
+	if err != nil {
+		return nil, err
+	}
+	for name, s := range res.Status {
+		ps := &plan.SourceStatus{Blocked: s.Blocked, Kept: s.Kept}
+		if s.Failed != nil {
+			ps.Failed = s.Failed.Error()
+		}
+		if ps.Failed != "" || ps.Blocked != "" {
+			out.Plan.SetStatus(name, ps)
+		}
+	}
 	return out, nil
+}
+
+// HeldBack reports whether a source failed or had its deletions blocked: the commit
+// holds what could be done, and the exit status says the rest was not.
+func (o *Outcome) HeldBack() bool {
+	if o.Result == nil {
+		return false
+	}
+	for _, s := range o.Result.Status {
+		if s.Failed != nil || s.Blocked != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Commit writes the outcome's snapshot to the branch. It makes no commit when nothing

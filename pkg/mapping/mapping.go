@@ -133,7 +133,7 @@ func Load(ctx *cue.Context, root, dir string) (*Set, diag.List) {
 			ok = false
 		}
 		if ok {
-			if fields, ok := projection(insts[0].Files, name, mv); ok {
+			if fields, ok := projection(insts[0].Files, mv); ok {
 				m.fields = fields
 			}
 			set.Mappings = append(set.Mappings, m)

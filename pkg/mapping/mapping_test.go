@@ -315,6 +315,9 @@ func TestProjectionFields(t *testing.T) {
 out: [{x: in.t[i].s}]}`, "t"},
 		{"for over a list", `m: {source: "s", record: "r", in: {teams: [...], ...}, out: [for t in in.teams {x: t.slug}]}`, "teams"},
 		{"whole struct declared open", `m: {source: "s", record: "r", in: {p: {...}, ...}, out: [{x: in.p.q}]}`, "p"},
+		{"through a definition", `#M: {source: string, record: string, in: {...}, out: [{x: in.deep.field}]}
+m: #M & {source: "s", record: "r"}`, "deep.field"},
+		{"label alias", `m: {source: "s", record: "r", in: {...}, X=in: {...}, out: [{x: X.a}]}`, "none"},
 		{"in as a field name elsewhere", `m: {source: "s", record: "r", in: {...}, out: [{x: {in: 1}.in, y: in.a}]}`, "a"},
 		{"in passed whole", `m: {source: "s", record: "r", in: {...}, out: [{x: in}]}`, "none"},
 		{"let alias", `m: {source: "s", record: "r", in: {...}, let r = in

@@ -48,30 +48,20 @@ func (t *fieldTree) add(path []string) {
 // It returns ok=false, and the record is filled whole, whenever that equality cannot be
 // shown from the syntax: `in` used other than through a selector (passed whole, aliased
 // with let), or an `in` that is closed (extra fields would be an error).
-func projection(files []*ast.File, name string, mv cue.Value) (*fieldTree, bool) {
+func projection(files []*ast.File, mv cue.Value) (*fieldTree, bool) {
 	in := mv.LookupPath(pathIn)
 	tree := &fieldTree{}
 	if !declared(in, tree, 0) {
 		return nil, false
 	}
-	found := false
+	// Selections are collected from the whole package, not only the mapping's own field:
+	// a mapping built from a definition (alpha: #Map & {...}) reads `in` inside it.
 	for _, f := range files {
-		for _, d := range f.Decls {
-			field, isField := d.(*ast.Field)
-			if !isField {
-				continue
-			}
-			label, _, err := ast.LabelName(field.Label)
-			if err != nil || label != name {
-				continue
-			}
-			found = true
-			if !collect(field.Value, tree) {
-				return nil, false
-			}
+		if !collect(f, tree) {
+			return nil, false
 		}
 	}
-	return tree, found
+	return tree, true
 }
 
 const maxDeclDepth = 8
@@ -113,11 +103,17 @@ func collect(n ast.Node, tree *fieldTree) bool {
 	inner := map[ast.Node]bool{} // selectors that are part of a longer chain
 	var refs []*ast.Ident
 	var chains [][]string
+	aliased := false
 	ast.Walk(n, func(n ast.Node) bool {
 		switch x := n.(type) {
+		case *ast.Alias:
+			aliased = true // X=expr: a second name for a value, maybe for in
 		case *ast.Field:
 			if id, ok := x.Label.(*ast.Ident); ok {
 				labels[id] = true
+			}
+			if _, ok := x.Label.(*ast.Alias); ok {
+				aliased = true
 			}
 		case *ast.SelectorExpr, *ast.IndexExpr:
 			if inner[n] {
@@ -171,6 +167,9 @@ func collect(n ast.Node, tree *fieldTree) bool {
 		}
 		return true
 	}, nil)
+	if aliased {
+		return false
+	}
 	for _, id := range refs {
 		if !consumed[id] && !labels[id] {
 			return false
