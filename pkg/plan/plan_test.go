@@ -115,9 +115,10 @@ func TestDiff(t *testing.T) {
 	if !reflect.DeepEqual(p.Sources, wantSources) {
 		t.Errorf("sources:\n got %v\nwant %v", dump(p.Sources), dump(wantSources))
 	}
-	// read is called only for the deleted files.
+	// read is called only for the changed files (for their field diffs) and the deleted
+	// ones (for their owners).
 	gotReads := strings.Join(sortedCopy(w.reads), ",")
-	if gotReads != "component/default/gone.yaml,user/default/lost.yaml" {
+	if gotReads != "api/default/pay.yaml,component/default/gone.yaml,user/default/lost.yaml" {
 		t.Errorf("read called for %s", gotReads)
 	}
 	if p.Branch != "catalog" || p.Base != "0123456789abcdef0123456789abcdef01234567" || p.Empty() {
@@ -362,6 +363,7 @@ func TestWriteJSON(t *testing.T) {
 	var back struct {
 		Branch  string                    `json:"branch"`
 		Base    string                    `json:"base"`
+		Changes []Change                  `json:"changes"`
 		Sources map[string]*SourceChanges `json:"sources"`
 		Summary map[string]int            `json:"summary"`
 	}
@@ -453,5 +455,88 @@ func TestDiffDeterministic(t *testing.T) {
 		} else if buf.String() != first {
 			t.Fatal("output differs between runs")
 		}
+	}
+}
+
+func TestFieldDiff(t *testing.T) {
+	old := []byte(`apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: x
+  description: old words
+  tags: [a, b]
+  annotations:
+    example.com/x: "1"
+spec:
+  owner: team-a
+relations:
+  - type: ownedBy
+    targetRef: group:default/team-a
+`)
+	new := []byte(`apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: x
+  tags: [b, c]
+  annotations:
+    example.com/x: "2"
+spec:
+  owner: team-b
+  lifecycle: production
+relations:
+  - type: ownedBy
+    targetRef: group:default/team-b
+`)
+	var got []string
+	for _, f := range fieldDiff(old, new) {
+		got = append(got, f.String())
+	}
+	want := []string{
+		`metadata.annotations."example.com/x": "1" -> "2"`,
+		`metadata.description: "old words" -> (none)`,
+		`metadata.tags: +"c" -"a"`,
+		`relations: +ownedBy group:default/team-b -ownedBy group:default/team-a`,
+		`spec.lifecycle: (none) -> "production"`,
+		`spec.owner: "team-a" -> "team-b"`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("fieldDiff:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestHeldBack(t *testing.T) {
+	p := sample(t).diff(t)
+	if len(p.HeldBack()) != 0 {
+		t.Fatal("held back without status")
+	}
+	p.SetStatus("github", &SourceStatus{Failed: "GET https://api.github.com/orgs/acme/repos: 502\nBad Gateway", Kept: []string{"b", "a"}})
+	p.SetStatus("pagerduty", &SourceStatus{Blocked: "would delete 9 of its 10 entities"})
+	if got := p.HeldBack(); !reflect.DeepEqual(got, []string{"github", "pagerduty"}) {
+		t.Errorf("HeldBack = %v", got)
+	}
+	msg := p.CommitMessage()
+	for _, want := range []string{
+		"\nPane-Source-Failed: github: GET https://api.github.com/orgs/acme/repos: 502 Bad Gateway\n",
+		"\nPane-Deletions-Blocked: pagerduty: would delete 9 of its 10 entities\n",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("commit message lacks %q:\n%s", want, msg)
+		}
+	}
+	var text, md bytes.Buffer
+	if err := p.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(text.String(), "! source github FAILED: ") || !strings.Contains(text.String(), "2 of its entities kept") {
+		t.Errorf("text does not lead with the failure:\n%s", text.String())
+	}
+	if err := p.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "> **Source `github` failed**") || !strings.Contains(md.String(), "**Deletions from `pagerduty` blocked**") {
+		t.Errorf("markdown:\n%s", md.String())
+	}
+	if p.Sources["github"].Kept[0] != "a" {
+		t.Errorf("kept not sorted: %v", p.Sources["github"].Kept)
 	}
 }

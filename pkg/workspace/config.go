@@ -43,7 +43,7 @@ type Output struct {
 	Repo      string `json:"repo"`
 	Branch    string `json:"branch"`
 	Relations bool   `json:"-"` // output.relations; default true
-	Author struct {
+	Author    struct {
 		Name  string `json:"name"`
 		Email string `json:"email"`
 	} `json:"author"`
