@@ -185,11 +185,30 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 		})
 	}
 
+	// A failed source's entities are brought forward from the branch as they were.
+	var keptRefs map[string][]string
+	if opts.Base != nil && len(failed) > 0 {
+		present := map[string]bool{}
+		for _, c := range contribs {
+			present[c.entity.Ref().Key()] = true
+		}
+		var kept []contribution
+		var err error
+		keptRefs, kept, err = keptForFailed(ws, opts.Base, failed, present)
+		if err != nil {
+			return nil, err
+		}
+		contribs = append(contribs, kept...)
+	}
+
 	snap, sf := assemble(ctx, ws, contribs, opts.Workers)
 	if opts.Base != nil && len(sf.Errors()) == 0 && len(res.Findings.Errors()) == 0 {
 		status, kept, err := reconcile(ws, opts.Base, snap, failed, counts, forced(opts.Force))
 		if err != nil {
 			return nil, err
+		}
+		for s, refs := range keptRefs {
+			status[s].Kept = refs
 		}
 		res.Status = status
 		if len(kept) > 0 {

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -121,6 +122,50 @@ func normalize(v any) any {
 	return v
 }
 
+var sourceLine = regexp.MustCompile(`(?m)^\s+pane\.dev/source:\s*(.*?)\s*$`)
+
+// keptForFailed brings forward, from the branch, every entity a failed source owned, so
+// that it is kept as it was. It reads the whole branch: a failure is rare, and the
+// entities must be there before the first assembly (declared parts alone may not make a
+// valid entity).
+func keptForFailed(ws *workspace.Workspace, base *Base, failed map[string]error, present map[string]bool) (map[string][]string, []contribution, error) {
+	paths := make([]string, 0, len(base.Files))
+	for p := range base.Files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	keptRefs := map[string][]string{}
+	var kept []contribution
+	for _, p := range paths {
+		data, err := base.Read(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		m := sourceLine.FindSubmatch(data)
+		if m == nil {
+			continue
+		}
+		var keepers []string
+		for _, s := range splitList(strings.Trim(string(m[1]), `"'`)) {
+			if failed[s] != nil {
+				keepers = append(keepers, s)
+			}
+		}
+		if len(keepers) == 0 {
+			continue
+		}
+		o, err := parseOld(p, data)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, s := range keepers {
+			keptRefs[s] = append(keptRefs[s], o.entity.Ref().String())
+		}
+		kept = append(kept, keptContribution(ws, o, keepers, present[o.entity.Ref().Key()]))
+	}
+	return keptRefs, kept, nil
+}
+
 // reconcile compares a first snapshot with the branch. It counts what each source owned
 // and what this compile deletes of it, decides which sources are held back (failed, or
 // over their deletion threshold, or suddenly empty, unless forced), and returns the
@@ -180,8 +225,7 @@ func reconcile(ws *workspace.Workspace, base *Base, snap *Snapshot, failed map[s
 	hold := map[string]bool{}
 	for s, x := range status {
 		if x.Failed != nil {
-			hold[s] = true
-			continue
+			continue // kept before the first assembly
 		}
 		if s == DeclaredSource || x.Owned == 0 || x.Deleted == 0 || force(s) {
 			continue
@@ -258,16 +302,46 @@ func keptContribution(ws *workspace.Workspace, o *oldEntity, keepers []string, s
 		origin: strings.Join(origins, ","),
 		where:  fmt.Sprintf("%s on the catalog branch (kept: source %s)", o.path, strings.Join(keepers, ",")),
 		value: func() (cue.Value, error) {
-			v := ws.CUE.Encode(map[string]any(o.entity))
-			if err := v.Err(); err != nil || !shared {
-				return v, err
+			if !shared {
+				v := ws.CUE.Encode(map[string]any(o.entity))
+				return v, v.Err()
 			}
-			expr, ok := v.Syntax().(ast.Expr)
-			if !ok {
-				return v, nil
+			expr, err := defaults(ws.CUE, map[string]any(o.entity))
+			if err != nil {
+				return cue.Value{}, err
 			}
-			d := ws.CUE.BuildExpr(&ast.BinaryExpr{Op: token.OR, X: &ast.UnaryExpr{Op: token.MUL, X: expr}, Y: ast.NewIdent("_")})
-			return d, d.Err()
+			v := ws.CUE.BuildExpr(expr)
+			return v, v.Err()
 		},
 	}
+}
+
+// defaults turns a value into CUE in which every field is a default (*v | _), field by
+// field: where another input has moved on, it wins for that field alone.
+func defaults(ctx *cue.Context, v any) (ast.Expr, error) {
+	if m, ok := v.(map[string]any); ok {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var fields []any
+		for _, k := range keys {
+			e, err := defaults(ctx, m[k])
+			if err != nil {
+				return nil, err
+			}
+			fields = append(fields, &ast.Field{Label: ast.NewString(k), Value: e})
+		}
+		return ast.NewStruct(fields...), nil
+	}
+	val := ctx.Encode(v)
+	if err := val.Err(); err != nil {
+		return nil, err
+	}
+	lit, ok := val.Syntax().(ast.Expr)
+	if !ok {
+		return nil, fmt.Errorf("cannot express %v in CUE", v)
+	}
+	return &ast.BinaryExpr{Op: token.OR, X: &ast.UnaryExpr{Op: token.MUL, X: lit}, Y: ast.NewIdent("_")}, nil
 }
