@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -14,12 +15,14 @@ import (
 type compileFlags struct {
 	outputRepo string
 	force      []string
+	noCache    bool
 }
 
 func (f *compileFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.outputRepo, "output-repo", "", "git repository to commit the catalog to (default: output.repo in pane.cue, else the workspace's repository)")
 	cmd.Flags().StringSliceVar(&f.force, "force", nil, "let a source delete past its deletion threshold or empty itself: --force (every source) or --force=NAME[,NAME]")
 	cmd.Flags().Lookup("force").NoOptDefVal = "*"
+	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "do not read or write the result cache in .pane/cache (the result is the same; only slower)")
 }
 
 // outcome loads the workspace, compiles it and diffs it with the catalog branch,
@@ -38,7 +41,12 @@ func (g *globals) outcome(ctx context.Context, f *compileFlags) (*compile.Outcom
 	if err != nil {
 		return nil, &exitError{code: exitFindings, msg: err.Error()}
 	}
-	out, err := compile.Plan(ctx, ws, target, compile.Options{Logger: g.log, Force: f.force})
+	opts := compile.Options{Logger: g.log, Force: f.force}
+	opts.Progress = g.progress()
+	if !f.noCache {
+		opts.CacheDir = filepath.Join(ws.Dir, ".pane", "cache")
+	}
+	out, err := compile.Plan(ctx, ws, target, opts)
 	if err != nil {
 		return nil, &exitError{code: exitFindings, msg: err.Error()}
 	}

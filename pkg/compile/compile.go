@@ -7,7 +7,9 @@ package compile
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -19,8 +21,11 @@ import (
 	"github.com/pane-dev/pane/pkg/catalog"
 	"github.com/pane-dev/pane/pkg/diag"
 	"github.com/pane-dev/pane/pkg/mapping"
+	"github.com/pane-dev/pane/pkg/secret"
 	"github.com/pane-dev/pane/pkg/source"
 	"github.com/pane-dev/pane/pkg/source/file"
+	"github.com/pane-dev/pane/pkg/source/github"
+	httpsource "github.com/pane-dev/pane/pkg/source/http"
 	"github.com/pane-dev/pane/pkg/workspace"
 )
 
@@ -69,6 +74,11 @@ type Options struct {
 	Base *Base
 	// Force lets a source delete past its threshold: a source name, or "*" for all.
 	Force []string
+	// CacheDir, when set, keeps mapping results and schema verdicts between compiles
+	// (normally the workspace's .pane/cache). The cache never changes the result.
+	CacheDir string
+	// Progress, when set, is where sources draw their progress line (a terminal).
+	Progress io.Writer
 }
 
 // contribution is one input's version of an entity.
@@ -101,6 +111,50 @@ func Sources(ws *workspace.Workspace) ([]source.Source, diag.List) {
 				continue
 			}
 			out = append(out, file.New(n, ws.Dir, cfg))
+		case "http":
+			var cfg httpsource.Config
+			if err := sc.Value.Decode(&cfg); err != nil {
+				findings = append(findings, diag.FromCUE(err, ws.Dir, fmt.Sprintf("source %q: ", n))...)
+				continue
+			}
+			// The credential is resolved here, in Go: it never enters CUE. A relative
+			// secret file is relative to the workspace.
+			var cred secret.Secret
+			if ref, ok := cfg.SecretRef(); ok {
+				if ref.File != "" && !filepath.IsAbs(ref.File) {
+					ref.File = filepath.Join(ws.Dir, ref.File)
+				}
+				var err error
+				if cred, err = ref.Resolve(); err != nil {
+					findings = append(findings, diag.Finding{Where: sc.Where, Message: fmt.Sprintf("source %q: auth secret: %v", n, err)})
+					continue
+				}
+			}
+			s, err := httpsource.New(n, cfg, cred)
+			if err != nil {
+				findings = append(findings, diag.Finding{Where: sc.Where, Message: fmt.Sprintf("source %q: %v", n, err)})
+				continue
+			}
+			out = append(out, s)
+		case "github":
+			var cfg github.Config
+			if err := sc.Value.Decode(&cfg); err != nil {
+				findings = append(findings, diag.FromCUE(err, ws.Dir, fmt.Sprintf("source %q: ", n))...)
+				continue
+			}
+			// The credential is read here, in Go: it never enters CUE. One that cannot be
+			// read fails this source's fetch, which keeps its entities.
+			creds, err := cfg.Credentials(ws.Dir)
+			if err != nil {
+				out = append(out, github.Failed(n, err))
+				continue
+			}
+			s, err := github.New(n, cfg, creds, github.Options{CacheDir: github.CacheDir(ws.Dir, n)})
+			if err != nil {
+				findings = append(findings, diag.Finding{Where: sc.Where, Message: fmt.Sprintf("source %q: %v", n, err)})
+				continue
+			}
+			out = append(out, s)
 		default:
 			findings = append(findings, diag.Finding{Where: sc.Where,
 				Message: fmt.Sprintf("source %q: type %q is not supported by this version of pane (supported: file)", n, sc.Type)})
@@ -117,11 +171,25 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 		log = slog.New(slog.DiscardHandler)
 	}
 	res := &Result{Sources: map[string]*SourceStats{}}
+	var c *cache
+	if opts.CacheDir != "" {
+		schemaHash := ""
+		if ws.Schemas != nil {
+			schemaHash = ws.Schemas.Hash()
+		}
+		c = openCache(opts.CacheDir, ws.Mappings.Hash, schemaHash, log)
+	}
 	srcs := opts.Sources
 	if srcs == nil {
 		var findings diag.List
 		srcs, findings = Sources(ws)
 		res.Findings = append(res.Findings, findings...)
+	}
+	for _, s := range srcs {
+		// Sources that report progress or log (the github source) get the run's outputs.
+		if o, ok := s.(interface{ SetOutput(*slog.Logger, io.Writer) }); ok {
+			o.SetOutput(log, opts.Progress)
+		}
 	}
 
 	// Fetch every source; a failing source is reported and fails the compile.
@@ -166,7 +234,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	}
 
 	// Map records.
-	contribs, mf := mapAll(ctx, ws, srcs, records, res.Sources, opts.Workers)
+	contribs, mf := mapAll(ctx, ws, srcs, records, res.Sources, opts.Workers, c)
 	res.Findings = append(res.Findings, mf...)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -201,7 +269,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 		contribs = append(contribs, kept...)
 	}
 
-	snap, sf := assemble(ctx, ws, contribs, opts.Workers)
+	snap, sf := assemble(ctx, ws, contribs, opts.Workers, c)
 	if opts.Base != nil && len(sf.Errors()) == 0 && len(res.Findings.Errors()) == 0 {
 		status, kept, err := reconcile(ws, opts.Base, snap, failed, counts, forced(opts.Force))
 		if err != nil {
@@ -212,7 +280,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 		}
 		res.Status = status
 		if len(kept) > 0 {
-			snap, sf = assemble(ctx, ws, append(contribs, kept...), opts.Workers)
+			snap, sf = assemble(ctx, ws, append(contribs, kept...), opts.Workers, c)
 		}
 		for _, name := range sortedKeys(status) {
 			if b := status[name].Blocked; b != "" {
@@ -224,6 +292,14 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	res.Findings.Sort()
 	if len(res.Findings.Errors()) == 0 {
 		res.Snapshot = snap
+	}
+	if c != nil {
+		log.Info("cache", "hits", c.hits, "misses", c.misses)
+		if res.Snapshot != nil {
+			if err := c.save(); err != nil {
+				log.Warn("cache not saved", "file", c.path, "err", err)
+			}
+		}
 	}
 	return res, nil
 }
@@ -246,14 +322,21 @@ type job struct {
 
 // mapAll evaluates every record with every mapping that takes it, on all cores with the
 // shared compiled mappings. Output order is the input order, so results are deterministic.
-func mapAll(ctx context.Context, ws *workspace.Workspace, srcs []source.Source, records [][]source.Record, stats map[string]*SourceStats, workers int) ([]contribution, diag.List) {
+func mapAll(ctx context.Context, ws *workspace.Workspace, srcs []source.Source, records [][]source.Record, stats map[string]*SourceStats, workers int, c *cache) ([]contribution, diag.List) {
 	var jobs []job
+	var declared []contribution // entity files found by a source, taken as declared
+	var declFindings diag.List
 	for i, s := range srcs {
 		st := stats[s.Name()]
 		for j := range records[i] {
 			r := &records[i][j]
 			ms := ws.Mappings.For(s.Name(), r.Type)
 			if len(ms) == 0 {
+				if cs, fs, ok := discovered(ws, s.Name(), r); ok {
+					declared, declFindings = append(declared, cs...), append(declFindings, fs...)
+					st.Entities += len(cs)
+					continue
+				}
 				st.Unmapped[r.Type]++
 				continue
 			}
@@ -283,7 +366,18 @@ func mapAll(ctx context.Context, ws *workspace.Workspace, srcs []source.Source, 
 					return
 				}
 				j := jobs[i]
-				results[i], errs[i] = j.m.Eval(j.rec.Data)
+				if c == nil {
+					results[i], errs[i] = j.m.Eval(j.rec.Data)
+					continue
+				}
+				res, key, hit := c.mappedResult(j.m, j.rec.Data)
+				if !hit {
+					res, errs[i] = j.m.Eval(j.rec.Data)
+					if errs[i] == nil {
+						c.storeResult(key, res)
+					}
+				}
+				results[i] = res
 			}
 		}()
 	}
@@ -321,7 +415,7 @@ func mapAll(ctx context.Context, ws *workspace.Workspace, srcs []source.Source, 
 			})
 		}
 	}
-	return out, findings
+	return append(out, declared...), append(findings, declFindings...)
 }
 
 func mappingFindings(err error, j job, recDesc string) diag.List {
@@ -338,7 +432,10 @@ func mappingFindings(err error, j job, recDesc string) diag.List {
 
 // assemble merges contributions by ref, validates, adds provenance, derives relations
 // and renders.
-func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribution, workers int) (*Snapshot, diag.List) {
+func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribution, workers int, c *cache) (*Snapshot, diag.List) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	var findings diag.List
 	groups := map[string][]contribution{}
 	var keys []string
@@ -389,9 +486,6 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 	if ws.Schemas != nil {
 		vf := make([]diag.List, len(keys))
 		var g errgroup.Group
-		if workers <= 0 {
-			workers = runtime.GOMAXPROCS(0)
-		}
 		g.SetLimit(workers)
 		for i, k := range keys {
 			e, ok := snap.Entities[k]
@@ -399,7 +493,18 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 				continue
 			}
 			g.Go(func() error {
-				for _, p := range ws.Schemas.Validate(e) {
+				var key [32]byte
+				if c != nil {
+					var ok bool
+					if key, ok = c.validated(e); ok {
+						return nil
+					}
+				}
+				problems := ws.Schemas.Validate(e)
+				if c != nil && len(problems) == 0 {
+					c.storeValid(key)
+				}
+				for _, p := range problems {
 					vf[i] = append(vf[i], diag.Finding{Where: whereOf(groups[k], p.Path),
 						Message: fmt.Sprintf("%s: %s: %s", e.Ref(), p.Path, p.Message)})
 				}
@@ -429,21 +534,36 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 			Message: fmt.Sprintf("%s: %s: %s", f.Ref, f.Field, f.Message)})
 	}
 
-	for _, k := range keys {
+	// Render, in parallel: a big catalog is tens of thousands of files.
+	rendered := make([][]byte, len(keys))
+	renderErr := make([]error, len(keys))
+	var rg errgroup.Group
+	rg.SetLimit(workers)
+	for i, k := range keys {
 		e, ok := snap.Entities[k]
 		if !ok {
 			continue
 		}
-		var r []catalog.Relation
-		if ws.Config.Output.Relations {
-			r = rels[k]
-		}
-		b, err := catalog.Render(e, r)
-		if err != nil {
-			findings = append(findings, diag.Finding{Where: groups[k][0].where, Message: err.Error()})
+		rg.Go(func() error {
+			var r []catalog.Relation
+			if ws.Config.Output.Relations {
+				r = rels[k]
+			}
+			rendered[i], renderErr[i] = c.render(e, r)
+			return nil
+		})
+	}
+	_ = rg.Wait()
+	for i, k := range keys {
+		e, ok := snap.Entities[k]
+		if !ok {
 			continue
 		}
-		snap.Files[e.Ref().Path()] = b
+		if renderErr[i] != nil {
+			findings = append(findings, diag.Finding{Where: groups[k][0].where, Message: renderErr[i].Error()})
+			continue
+		}
+		snap.Files[e.Ref().Path()] = rendered[i]
 	}
 	_ = ctx
 	return snap, findings

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"sort"
 	"testing"
@@ -162,15 +163,137 @@ func TestSyntheticOrg(t *testing.T) {
 // read and decode, map, merge, validate, derive relations, render. No git.
 func BenchmarkCompile(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
-		b.Run(fmt.Sprintf("repos=%d", n), func(b *testing.B) {
-			dir := syntheticWorkspace(b, n)
-			ws := loadWS(b, dir)
-			b.ResetTimer()
+		dir := syntheticWorkspace(b, n)
+		ws := loadWS(b, dir)
+		b.Run(fmt.Sprintf("repos=%d/cold", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				compileOK(b, ws, Options{})
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "repos/s")
 			b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "cores")
 		})
+		b.Run(fmt.Sprintf("repos=%d/warm-cache", n), func(b *testing.B) {
+			cacheDir := filepath.Join(dir, ".pane", "cache")
+			compileOK(b, ws, Options{CacheDir: cacheDir})
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				compileOK(b, ws, Options{CacheDir: cacheDir})
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "repos/s")
+		})
 	}
+}
+
+// TestCacheSameResult compiles the same inputs without a cache, with a cold cache, with
+// a warm one, with a corrupt one and after a mapping edit: the files must be the same
+// bytes every time, and the warm run must not evaluate anything.
+func TestCacheSameResult(t *testing.T) {
+	dir := syntheticWorkspace(t, 200)
+	ws := loadWS(t, dir)
+	want := compileOK(t, ws, Options{})
+	cacheDir := filepath.Join(dir, ".pane", "cache")
+	same := func(name string, got *Snapshot) {
+		t.Helper()
+		if len(got.Files) != len(want.Files) {
+			t.Fatalf("%s: %d files, want %d", name, len(got.Files), len(want.Files))
+		}
+		for p, b := range want.Files {
+			if !bytes.Equal(got.Files[p], b) {
+				t.Fatalf("%s: %s differs:\n%s\nwant:\n%s", name, p, got.Files[p], b)
+			}
+		}
+	}
+	same("cold cache", compileOK(t, ws, Options{CacheDir: cacheDir}))
+	if _, err := os.Stat(filepath.Join(cacheDir, "results")); err != nil {
+		t.Fatal("no cache written:", err)
+	}
+
+	// Warm: every mapping result and schema verdict comes from the cache.
+	c := openCache(cacheDir, ws.Mappings.Hash, ws.Schemas.Hash(), nil)
+	if len(c.mapped) == 0 || len(c.valid) == 0 {
+		t.Fatalf("cache holds %d results, %d verdicts", len(c.mapped), len(c.valid))
+	}
+	same("warm cache", compileOK(t, ws, Options{CacheDir: cacheDir}))
+
+	// Corrupt: flip a byte in the body; the cache is discarded, not trusted.
+	path := filepath.Join(cacheDir, "results")
+	data, _ := os.ReadFile(path)
+	data[len(data)-10] ^= 0xff
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&cache{path: path}).loadInto(); err == nil {
+		t.Fatal("a corrupt cache loaded")
+	}
+	same("corrupt cache", compileOK(t, ws, Options{CacheDir: cacheDir}))
+
+	// Truncated and foreign files too.
+	for _, junk := range [][]byte{data[:40], []byte("hello"), nil} {
+		if err := os.WriteFile(path, junk, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		same("junk cache", compileOK(t, ws, Options{CacheDir: cacheDir}))
+	}
+
+	// A mapping edit changes the salt: nothing old is used, and the result follows the
+	// new mapping.
+	mp := filepath.Join(dir, "cue", "mappings", "github.cue")
+	src, _ := os.ReadFile(mp)
+	edited := bytes.Replace(src, []byte(`title: "Repository"`), []byte(`title: "Source"`), 1)
+	if bytes.Equal(edited, src) {
+		t.Fatal("mapping edit did not apply")
+	}
+	if err := os.WriteFile(mp, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ws2 := loadWS(t, dir)
+	fresh := compileOK(t, ws2, Options{})
+	cached := compileOK(t, ws2, Options{CacheDir: cacheDir})
+	for p, b := range fresh.Files {
+		if !bytes.Equal(cached.Files[p], b) {
+			t.Fatalf("after a mapping edit, %s differs from an uncached compile", p)
+		}
+	}
+}
+
+func TestCacheEncodingRoundTrip(t *testing.T) {
+	cr := cachedResult{Filtered: false, Entities: []map[string]any{{
+		"a": int64(-5), "b": 5.0, "c": "x\x00y", "d": []any{nil, true, false, int(7)},
+		"e": map[string]any{"f": []any{}, "g": map[string]any{}},
+	}}}
+	b, err := encodeResult(cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := decodeResult(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, cr) {
+		t.Errorf("round trip:\n got %#v\nwant %#v", back, cr)
+	}
+	for i := range b {
+		if _, err := decodeResult(b[:i]); err == nil && i < len(b) {
+			t.Errorf("a prefix of %d bytes decoded", i)
+		}
+	}
+}
+
+func FuzzDecodeResult(f *testing.F) {
+	b, _ := encodeResult(cachedResult{Entities: []map[string]any{{"k": "v", "n": int64(1), "l": []any{1.5}}}})
+	f.Add(b)
+	f.Add([]byte{0, 1, 'm', 255, 255, 255, 255, 15})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cr, err := decodeResult(data)
+		if err != nil {
+			return
+		}
+		again, err := encodeResult(cr)
+		if err != nil {
+			t.Fatalf("decoded value does not encode: %v", err)
+		}
+		if _, err := decodeResult(again); err != nil {
+			t.Fatalf("re-encoded value does not decode: %v", err)
+		}
+	})
 }

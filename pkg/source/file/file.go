@@ -15,8 +15,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
@@ -161,6 +163,9 @@ func Decode(name, format string, data []byte, each func(where string, v any) err
 		}
 		return nil
 	case "json":
+		if elems, ok := splitArray(data); ok && len(elems) >= parallelMin {
+			return eachRecordParallel(name, elems, each)
+		}
 		v, err := decodeJSON(data)
 		if err != nil {
 			return fmt.Errorf("%s:%s", name, jsonErrorWhere(data, err))
@@ -212,6 +217,62 @@ func typeName(v any) string {
 		return "an array"
 	}
 	return "an object"
+}
+
+// parallelMin is the array length from which records are decoded on all cores.
+const parallelMin = 256
+
+// splitArray returns the elements of a valid JSON array, undecoded; ok is false for
+// anything else (which then takes the sequential path, with its precise errors).
+func splitArray(data []byte) ([]json.RawMessage, bool) {
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '[' || !json.Valid(data) {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil {
+		return nil, false
+	}
+	var out []json.RawMessage
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, false
+		}
+		out = append(out, raw)
+	}
+	return out, true
+}
+
+// eachRecordParallel decodes array elements on all cores and hands them to each in
+// order: decoding is most of what reading a large recorded org costs.
+func eachRecordParallel(name string, elems []json.RawMessage, each func(string, any) error) error {
+	vals := make([]any, len(elems))
+	errs := make([]error, len(elems))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(elems); i += workers {
+				vals[i], errs[i] = decodeJSON(elems[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	for i, v := range vals {
+		if errs[i] != nil {
+			return fmt.Errorf("%s[%d]: %v", name, i, errs[i])
+		}
+		if _, ok := v.(map[string]any); !ok {
+			return fmt.Errorf("%s[%d]: a record must be an object, not %s", name, i, typeName(v))
+		}
+		if err := each(fmt.Sprintf("%s[%d]", name, i), v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func decodeJSON(b []byte) (any, error) {

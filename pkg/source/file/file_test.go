@@ -1,6 +1,7 @@
 package file
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -521,4 +522,59 @@ func FuzzDecode(f *testing.F) {
 			return nil
 		})
 	})
+}
+
+// TestDecodeParallelSameAsSequential: large arrays are decoded on all cores; the records,
+// their order, their places and the errors are the ones the sequential path gives.
+func TestDecodeParallelSameAsSequential(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[\n")
+	for i := 0; i < 700; i++ {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, `{"name": "r%d", "n": %d, "f": %d.5, "tags": ["a", null, true]}`, i, i, i)
+	}
+	b.WriteString("\n]\n")
+	data := []byte(b.String())
+	type rec struct {
+		where string
+		v     any
+	}
+	collect := func(data []byte, parallel bool) ([]rec, error) {
+		var out []rec
+		each := func(where string, v any) error { out = append(out, rec{where, v}); return nil }
+		if parallel {
+			elems, ok := splitArray(data)
+			if !ok {
+				t.Fatal("not split")
+			}
+			return out, eachRecordParallel("f.json", elems, each)
+		}
+		v, err := decodeJSON(data)
+		if err != nil {
+			return nil, err
+		}
+		return out, eachRecord("f.json", v, each)
+	}
+	seq, err1 := collect(data, false)
+	par, err2 := collect(data, true)
+	if err1 != nil || err2 != nil || !reflect.DeepEqual(seq, par) {
+		t.Fatalf("parallel decode differs: %v %v", err1, err2)
+	}
+	// Decode picks the parallel path for this file, and gives the same.
+	var viaDecode []rec
+	if err := Decode("f.json", "json", data, func(w string, v any) error { viaDecode = append(viaDecode, rec{w, v}); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(seq, viaDecode) {
+		t.Fatal("Decode differs from the sequential path")
+	}
+	// A non-object element is reported at its index.
+	bad := bytes.Replace(data, []byte(`{"name": "r300"`), []byte(`[{"name": "r300"`), 1)
+	bad = bytes.Replace(bad, []byte(`"tags": ["a", null, true]},`+"\n"+`{"name": "r301"`), []byte(`"tags": ["a", null, true]}],`+"\n"+`{"name": "r301"`), 1)
+	err := Decode("f.json", "json", bad, func(string, any) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "f.json[300]: a record must be an object, not an array") {
+		t.Fatalf("err = %v", err)
+	}
 }

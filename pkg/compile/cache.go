@@ -1,0 +1,482 @@
+package compile
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+
+	"github.com/pane-dev/pane/pkg/catalog"
+	"github.com/pane-dev/pane/pkg/mapping"
+)
+
+// The cache keeps, under .pane/cache/, what CUE computed in earlier compiles: the
+// entities each mapping made of each (projected) record, and which entities passed
+// their schemas. An unchanged record never meets the CUE evaluator again.
+//
+// Every key is salted with the mapping sources, the schema sources and pane's own build,
+// so an edit to any of them misses. The file carries a checksum: a corrupt, truncated or
+// foreign file is detected, discarded and rebuilt, never trusted. Only entries used by a
+// compile are written back, so the cache does not grow without bound.
+
+const cacheMagic = "pane-cache-v1\n"
+
+
+type cachedResult struct {
+	Filtered bool
+	Entities []map[string]any
+}
+
+type cache struct {
+	path string
+	salt [32]byte
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	mapped  map[[32]byte][]byte   // input hash -> gob of cachedResult
+	valid   map[[32]byte]struct{} // entity hash -> passed its schema
+	usedMap map[[32]byte][]byte
+	usedOK  map[[32]byte]struct{}
+	hits    int
+	misses  int
+}
+
+// buildID identifies this pane binary: its module version and VCS revision when built
+// from a module, else a hash of the executable itself.
+var buildID = sync.OnceValue(func() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		id := bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				id += " " + s.Value
+			}
+		}
+		if id != "(devel)" && id != "" {
+			return id
+		}
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		if f, err := os.Open(exe); err == nil {
+			defer f.Close()
+			h := sha256.New()
+			if _, err := io.Copy(h, f); err == nil {
+				return fmt.Sprintf("exe %x", h.Sum(nil))
+			}
+		}
+	}
+	return "unknown"
+})
+
+func openCache(dir, mappingHash, schemaHash string, log *slog.Logger) *cache {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &cache{
+		path: filepath.Join(dir, "results"), log: log,
+		mapped: map[[32]byte][]byte{}, valid: map[[32]byte]struct{}{},
+		usedMap: map[[32]byte][]byte{}, usedOK: map[[32]byte]struct{}{},
+	}
+	c.salt = sha256.Sum256([]byte(cacheMagic + buildID() + "\x00" + mappingHash + "\x00" + schemaHash))
+	if err := c.load(); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		log.Warn("cache discarded: it will be rebuilt", "file", c.path, "reason", err)
+		c.mapped, c.valid = map[[32]byte][]byte{}, map[[32]byte]struct{}{}
+	}
+	return c
+}
+
+// File layout: magic, salt (32), body length (8), body checksum (32), body.
+// Body: count of mapped entries (8), each key (32) + length (4) + gob bytes; count of
+// valid entries (8), each key (32).
+// loadInto is load on a cache that has only a path: for tests of the file format.
+func (c *cache) loadInto() error {
+	c.mapped, c.valid = map[[32]byte][]byte{}, map[[32]byte]struct{}{}
+	return c.load()
+}
+
+func (c *cache) load() error {
+	data, err := os.ReadFile(c.path)
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(data, []byte(cacheMagic)) {
+		return fmt.Errorf("not a pane cache file")
+	}
+	data = data[len(cacheMagic):]
+	if len(data) < 72 {
+		return fmt.Errorf("truncated")
+	}
+	var salt, sum [32]byte
+	copy(salt[:], data[:32])
+	n := binary.LittleEndian.Uint64(data[32:40])
+	copy(sum[:], data[40:72])
+	body := data[72:]
+	if uint64(len(body)) != n || sha256.Sum256(body) != sum {
+		return fmt.Errorf("checksum mismatch (corrupt or truncated)")
+	}
+	if salt != c.salt {
+		return nil // another pane build or other mappings/schemas: start empty
+	}
+	r := bytes.NewReader(body)
+	var count uint64
+	if err := binary.Read(r, binary.LittleEndian, &count); err != nil {
+		return err
+	}
+	for i := uint64(0); i < count; i++ {
+		var k [32]byte
+		var l uint32
+		if _, err := io.ReadFull(r, k[:]); err != nil {
+			return err
+		}
+		if err := binary.Read(r, binary.LittleEndian, &l); err != nil {
+			return err
+		}
+		if uint64(l) > uint64(r.Len()) {
+			return fmt.Errorf("entry longer than the file")
+		}
+		v := make([]byte, l)
+		if _, err := io.ReadFull(r, v); err != nil {
+			return err
+		}
+		c.mapped[k] = v
+	}
+	if err := binary.Read(r, binary.LittleEndian, &count); err != nil {
+		return err
+	}
+	for i := uint64(0); i < count; i++ {
+		var k [32]byte
+		if _, err := io.ReadFull(r, k[:]); err != nil {
+			return err
+		}
+		c.valid[k] = struct{}{}
+	}
+	return nil
+}
+
+// save writes the entries this compile used, atomically.
+func (c *cache) save() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var body bytes.Buffer
+	binary.Write(&body, binary.LittleEndian, uint64(len(c.usedMap)))
+	for k, v := range c.usedMap {
+		body.Write(k[:])
+		binary.Write(&body, binary.LittleEndian, uint32(len(v)))
+		body.Write(v)
+	}
+	binary.Write(&body, binary.LittleEndian, uint64(len(c.usedOK)))
+	for k := range c.usedOK {
+		body.Write(k[:])
+	}
+	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".results-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriter(tmp)
+	w.WriteString(cacheMagic)
+	w.Write(c.salt[:])
+	binary.Write(w, binary.LittleEndian, uint64(body.Len()))
+	sum := sha256.Sum256(body.Bytes())
+	w.Write(sum[:])
+	w.Write(body.Bytes())
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), c.path)
+}
+
+func (c *cache) key(kind string, h [32]byte) [32]byte {
+	x := sha256.New()
+	x.Write(c.salt[:])
+	x.Write([]byte(kind))
+	x.Write(h[:])
+	var k [32]byte
+	x.Sum(k[:0])
+	return k
+}
+
+// mappedResult returns a cached mapping result.
+func (c *cache) mappedResult(m *mapping.Mapping, data any) (mapping.Result, [32]byte, bool) {
+	k := c.key("map", m.InputHash(data))
+	c.mu.Lock()
+	b, ok := c.mapped[k]
+	c.mu.Unlock()
+	if !ok {
+		return mapping.Result{}, k, false
+	}
+	cr, err := decodeResult(b)
+	if err != nil {
+		return mapping.Result{}, k, false
+	}
+	c.mu.Lock()
+	c.usedMap[k] = b
+	c.hits++
+	c.mu.Unlock()
+	res := mapping.Result{Filtered: cr.Filtered}
+	for _, e := range cr.Entities {
+		res.Entities = append(res.Entities, catalog.Entity(e))
+	}
+	return res, k, true
+}
+
+func (c *cache) storeResult(k [32]byte, res mapping.Result) {
+	cr := cachedResult{Filtered: res.Filtered}
+	for _, e := range res.Entities {
+		cr.Entities = append(cr.Entities, map[string]any(e))
+	}
+	b, err := encodeResult(cr)
+	if err != nil {
+		return // an unencodable value is simply not cached
+	}
+	c.mu.Lock()
+	c.usedMap[k] = b
+	c.misses++
+	c.mu.Unlock()
+}
+
+// render returns the entity rendered with its relations, from the cache when this exact
+// entity and relations were rendered before.
+func (c *cache) render(e catalog.Entity, rels []catalog.Relation) ([]byte, error) {
+	if c == nil {
+		return catalog.Render(e, rels)
+	}
+	h := sha256.New()
+	mapping.HashValue(h, map[string]any(e))
+	for _, r := range rels {
+		fmt.Fprintf(h, "\x00%s\x00%s", r.Type, r.TargetRef.String())
+	}
+	var eh [32]byte
+	h.Sum(eh[:0])
+	k := c.key("render", eh)
+	c.mu.Lock()
+	b, ok := c.mapped[k]
+	if ok {
+		c.usedMap[k] = b
+	}
+	c.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	b, err := catalog.Render(e, rels)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.usedMap[k] = b
+	c.mu.Unlock()
+	return b, nil
+}
+
+// validated reports whether this exact entity passed its schema before.
+func (c *cache) validated(e catalog.Entity) ([32]byte, bool) {
+	h := sha256.New()
+	mapping.HashValue(h, map[string]any(e))
+	var eh [32]byte
+	h.Sum(eh[:0])
+	k := c.key("valid", eh)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.valid[k]; ok {
+		c.usedOK[k] = struct{}{}
+		return k, true
+	}
+	return k, false
+}
+
+func (c *cache) storeValid(k [32]byte) {
+	c.mu.Lock()
+	c.usedOK[k] = struct{}{}
+	c.mu.Unlock()
+}
+
+// encodeResult writes a mapping result in a compact typed binary form: the exact Go
+// types come back (int64 stays int64, float64 stays float64), which JSON would lose.
+func encodeResult(cr cachedResult) ([]byte, error) {
+	var b []byte
+	if cr.Filtered {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	b = binary.AppendUvarint(b, uint64(len(cr.Entities)))
+	for _, e := range cr.Entities {
+		var err error
+		if b, err = appendValue(b, map[string]any(e)); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func appendValue(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, 'n'), nil
+	case bool:
+		if x {
+			return append(b, 't'), nil
+		}
+		return append(b, 'f'), nil
+	case string:
+		b = append(b, 's')
+		b = binary.AppendUvarint(b, uint64(len(x)))
+		return append(b, x...), nil
+	case int:
+		return binary.AppendVarint(append(b, 'I'), int64(x)), nil
+	case int64:
+		return binary.AppendVarint(append(b, 'i'), x), nil
+	case float64:
+		return binary.LittleEndian.AppendUint64(append(b, 'd'), math.Float64bits(x)), nil
+	case []any:
+		b = binary.AppendUvarint(append(b, 'l'), uint64(len(x)))
+		for _, e := range x {
+			var err error
+			if b, err = appendValue(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return b, nil
+	case map[string]any:
+		b = binary.AppendUvarint(append(b, 'm'), uint64(len(x)))
+		for k, e := range x {
+			b = binary.AppendUvarint(b, uint64(len(k)))
+			b = append(b, k...)
+			var err error
+			if b, err = appendValue(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("cannot cache a %T", v)
+}
+
+type valueReader struct {
+	b   []byte
+	err error
+}
+
+func (r *valueReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errCacheFormat
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *valueReader) take(n uint64) []byte {
+	if n > uint64(len(r.b)) {
+		r.err = errCacheFormat
+		return nil
+	}
+	out := r.b[:n]
+	r.b = r.b[n:]
+	return out
+}
+
+var errCacheFormat = errors.New("cache entry is malformed")
+
+const maxCacheDepth = 200
+
+func (r *valueReader) value(depth int) any {
+	if r.err != nil || len(r.b) == 0 || depth > maxCacheDepth {
+		r.err = errCacheFormat
+		return nil
+	}
+	tag := r.b[0]
+	r.b = r.b[1:]
+	switch tag {
+	case 'n':
+		return nil
+	case 't':
+		return true
+	case 'f':
+		return false
+	case 's':
+		return string(r.take(r.uvarint()))
+	case 'I', 'i':
+		v, n := binary.Varint(r.b)
+		if n <= 0 {
+			r.err = errCacheFormat
+			return nil
+		}
+		r.b = r.b[n:]
+		if tag == 'I' {
+			return int(v)
+		}
+		return v
+	case 'd':
+		b := r.take(8)
+		if b == nil {
+			return nil
+		}
+		return math.Float64frombits(binary.LittleEndian.Uint64(b))
+	case 'l':
+		n := r.uvarint()
+		if n > uint64(len(r.b)) {
+			r.err = errCacheFormat
+			return nil
+		}
+		l := make([]any, 0, n)
+		for i := uint64(0); i < n && r.err == nil; i++ {
+			l = append(l, r.value(depth+1))
+		}
+		return l
+	case 'm':
+		n := r.uvarint()
+		if n > uint64(len(r.b)) {
+			r.err = errCacheFormat
+			return nil
+		}
+		m := make(map[string]any, n)
+		for i := uint64(0); i < n && r.err == nil; i++ {
+			k := string(r.take(r.uvarint()))
+			m[k] = r.value(depth + 1)
+		}
+		return m
+	}
+	r.err = errCacheFormat
+	return nil
+}
+
+func decodeResult(b []byte) (cachedResult, error) {
+	r := &valueReader{b: b}
+	var cr cachedResult
+	flag := r.take(1)
+	if flag == nil {
+		return cr, errCacheFormat
+	}
+	cr.Filtered = flag[0] == 1
+	n := r.uvarint()
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		m, ok := r.value(0).(map[string]any)
+		if !ok {
+			return cr, errCacheFormat
+		}
+		cr.Entities = append(cr.Entities, m)
+	}
+	if r.err != nil || len(r.b) != 0 {
+		return cr, errCacheFormat
+	}
+	return cr, nil
+}
