@@ -4,6 +4,7 @@ package source
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -76,4 +77,27 @@ func KeyString(v any) (string, error) {
 		return "", fmt.Errorf("key is %v, not a string or number", v)
 	}
 	return "", fmt.Errorf("key is a %T, not a string or number", v)
+}
+
+// Numbers turns the json.Numbers of a value decoded with UseNumber into int64 where
+// they are integers and float64 otherwise, in place, so that CUE sees 42 as an int, as
+// the JSON says, and not as a float. Every source that decodes JSON uses it.
+func Numbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = Numbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = Numbers(e)
+		}
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	}
+	return v
 }

@@ -285,29 +285,7 @@ func decodeJSON(b []byte) (any, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("unexpected data after the JSON value")
 	}
-	return numbers(v), nil
-}
-
-// numbers turns json.Numbers into int64 where they are integers and float64 otherwise,
-// so that CUE sees 42 as an int, as the JSON says, and not as a float.
-func numbers(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	}
-	return v
+	return source.Numbers(v), nil
 }
 
 // jsonErrorWhere puts the line and column of a JSON syntax error in front of it.

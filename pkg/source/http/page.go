@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pane-dev/pane/pkg/source"
 	"io"
 	"sort"
 	"strings"
@@ -13,8 +14,6 @@ import (
 // DecodeJSON decodes one JSON value, numbers as int64 where integral and float64
 // otherwise (as the file source does, so CUE sees 42 as an int). A syntax error names
 // its line and column; data after the value is an error.
-//
-// The number handling duplicates pkg/source/file's unexported decodeJSON.
 func DecodeJSON(b []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
@@ -28,28 +27,7 @@ func DecodeJSON(b []byte) (any, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New(jsonErrorWhere(b, fmt.Errorf("unexpected data after the JSON value at offset %d", dec.InputOffset())))
 	}
-	return numbers(v), nil
-}
-
-// numbers turns json.Numbers into int64 where they are integers and float64 otherwise.
-func numbers(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	}
-	return v
+	return source.Numbers(v), nil
 }
 
 // jsonErrorWhere puts the line and column of a JSON syntax error in front of it.
