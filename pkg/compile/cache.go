@@ -31,7 +31,6 @@ import (
 
 const cacheMagic = "pane-cache-v1\n"
 
-
 type cachedResult struct {
 	Filtered bool
 	Entities []map[string]any

@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/pane-dev/pane/pkg/source"
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/pane-dev/pane/pkg/source"
 )
 
 // DecodeJSON decodes one JSON value, numbers as int64 where integral and float64
