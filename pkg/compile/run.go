@@ -123,7 +123,32 @@ func Commit(ctx context.Context, o *Outcome) (plumbing.Hash, bool, error) {
 	if author.When.IsZero() {
 		author.When = time.Now()
 	}
-	return o.Target.Store.Commit(ctx, o.Target.Branch, o.Result.Snapshot.Files, o.Plan.CommitMessage(), author)
+	// Commit the plan's delta: its cost follows the size of the change, not of the
+	// catalog. The delta is only right on the tree it was computed against.
+	tip, err := o.Target.Store.Tip(o.Target.Branch)
+	if err != nil {
+		return plumbing.ZeroHash, false, err
+	}
+	if tip != o.base {
+		return plumbing.ZeroHash, false, fmt.Errorf("branch %s moved from %s to %s while pane compiled; nothing committed, run it again", o.Target.Branch, short(o.base), short(tip))
+	}
+	upserts := map[string][]byte{}
+	var deletes []string
+	for _, c := range o.Plan.Changes {
+		if c.Op == plan.Deleted {
+			deletes = append(deletes, c.Path)
+		} else {
+			upserts[c.Path] = o.Result.Snapshot.Files[c.Path]
+		}
+	}
+	return o.Target.Store.CommitChanges(ctx, o.Target.Branch, upserts, deletes, o.Plan.CommitMessage(), author)
+}
+
+func short(h plumbing.Hash) string {
+	if h.IsZero() {
+		return "nothing"
+	}
+	return h.String()[:12]
 }
 
 // Author is the configured commit author. PANE_COMMIT_DATE (RFC 3339) fixes the commit
