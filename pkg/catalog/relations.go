@@ -59,63 +59,200 @@ type Finding struct {
 // parsed, or that names no entity in the catalog, is returned as a finding; its forward
 // relation is still emitted, as Backstage does.
 func DeriveRelations(entities map[string]Entity) (map[string][]Relation, []Finding) {
-	rels := map[string]map[Relation]struct{}{}
-	add := func(from string, r Relation) {
-		set := rels[from]
-		if set == nil {
-			set = map[Relation]struct{}{}
-			rels[from] = set
-		}
-		set[r] = struct{}{}
-	}
-	var findings []Finding
+	g := NewGraph(entities)
 	keys := make([]string, 0, len(entities))
 	for k := range entities {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	for _, key := range keys {
-		e := entities[key]
-		self := e.Ref()
-		kind := strings.ToLower(self.Kind)
-		spec := e.Spec()
-		for _, rule := range relationRules {
-			if rule.kind != kind {
-				continue
-			}
-			for _, target := range refStrings(spec[rule.field]) {
-				t, err := ParseRef(target, rule.defaultKind, self.Namespace)
-				if err != nil {
-					findings = append(findings, Finding{Ref: self, Field: "spec." + rule.field, Message: err.Error()})
-					continue
-				}
-				t = canonical(t, entities)
-				add(key, Relation{Type: rule.forward, TargetRef: t})
-				if _, ok := entities[t.Key()]; !ok {
-					findings = append(findings, Finding{Ref: self, Field: "spec." + rule.field, Target: t,
-						Message: fmt.Sprintf("refers to %s, which is not in the catalog", t)})
-					continue
-				}
-				add(t.Key(), Relation{Type: rule.reverse, TargetRef: self})
-			}
+	out := map[string][]Relation{}
+	var findings []Finding
+	for _, k := range keys {
+		if r := g.Relations(k); len(r) > 0 {
+			out[k] = r
 		}
-	}
-	out := make(map[string][]Relation, len(rels))
-	for k, set := range rels {
-		list := make([]Relation, 0, len(set))
-		for r := range set {
-			list = append(list, r)
-		}
-		sort.Slice(list, func(i, j int) bool {
-			if list[i].Type != list[j].Type {
-				return list[i].Type < list[j].Type
-			}
-			return list[i].TargetRef.Key() < list[j].TargetRef.Key()
-		})
-		out[k] = list
+		findings = append(findings, g.Findings(k)...)
 	}
 	return out, findings
 }
+
+// edge is one reference in an entity's spec.
+type edge struct {
+	forward, reverse string
+	field            string // spec field
+	target           Ref    // as the spec field wrote it, defaults filled
+}
+
+// Graph holds the catalog's references so that relations can be computed for one
+// entity, and kept up to date as single entities change: the incremental compile's
+// path. DeriveRelations is Graph over a whole catalog.
+type Graph struct {
+	entities map[string]Entity
+	edges    map[string][]edge
+	bad      map[string][]Finding          // spec references that do not parse
+	pointers map[string]map[string]struct{} // target key -> keys of entities referring to it
+}
+
+// NewGraph indexes the references of every entity. The map is the graph's own from
+// then on: change it through Put.
+func NewGraph(entities map[string]Entity) *Graph {
+	g := &Graph{entities: entities, edges: map[string][]edge{}, bad: map[string][]Finding{}, pointers: map[string]map[string]struct{}{}}
+	for k, e := range entities {
+		g.index(k, e)
+	}
+	return g
+}
+
+func (g *Graph) index(key string, e Entity) {
+	self := e.Ref()
+	kind := strings.ToLower(self.Kind)
+	spec := e.Spec()
+	for _, rule := range relationRules {
+		if rule.kind != kind {
+			continue
+		}
+		for _, target := range refStrings(spec[rule.field]) {
+			t, err := ParseRef(target, rule.defaultKind, self.Namespace)
+			if err != nil {
+				g.bad[key] = append(g.bad[key], Finding{Ref: self, Field: "spec." + rule.field, Message: err.Error()})
+				continue
+			}
+			g.edges[key] = append(g.edges[key], edge{forward: rule.forward, reverse: rule.reverse, field: rule.field, target: t})
+			tk := t.Key()
+			if g.pointers[tk] == nil {
+				g.pointers[tk] = map[string]struct{}{}
+			}
+			g.pointers[tk][key] = struct{}{}
+		}
+	}
+}
+
+func (g *Graph) unindex(key string) {
+	for _, ed := range g.edges[key] {
+		if ps := g.pointers[ed.target.Key()]; ps != nil {
+			delete(ps, key)
+			if len(ps) == 0 {
+				delete(g.pointers, ed.target.Key())
+			}
+		}
+	}
+	delete(g.edges, key)
+	delete(g.bad, key)
+}
+
+// Put sets, replaces or (with nil) removes an entity.
+func (g *Graph) Put(key string, e Entity) {
+	g.unindex(key)
+	if e == nil {
+		delete(g.entities, key)
+		return
+	}
+	g.entities[key] = e
+	g.index(key, e)
+}
+
+// Targets returns the keys an entity's spec refers to.
+func (g *Graph) Targets(key string) []string {
+	var out []string
+	for _, ed := range g.edges[key] {
+		out = append(out, ed.target.Key())
+	}
+	return out
+}
+
+// Pointers returns the keys of the entities whose spec refers to key.
+func (g *Graph) Pointers(key string) []string {
+	out := make([]string, 0, len(g.pointers[key]))
+	for k := range g.pointers[key] {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Relations returns an entity's relations, both directions, sorted by type then target.
+func (g *Graph) Relations(key string) []Relation {
+	set := map[Relation]struct{}{}
+	for _, ed := range g.edges[key] {
+		set[Relation{Type: ed.forward, TargetRef: canonical(ed.target, g.entities)}] = struct{}{}
+	}
+	if _, exists := g.entities[key]; exists {
+		for src := range g.pointers[key] {
+			from, ok := g.entities[src]
+			if !ok {
+				continue
+			}
+			for _, ed := range g.edges[src] {
+				if ed.target.Key() == key {
+					set[Relation{Type: ed.reverse, TargetRef: from.Ref()}] = struct{}{}
+				}
+			}
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	list := make([]Relation, 0, len(set))
+	for r := range set {
+		list = append(list, r)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].Type != list[j].Type {
+			return list[i].Type < list[j].Type
+		}
+		return list[i].TargetRef.Key() < list[j].TargetRef.Key()
+	})
+	return list
+}
+
+// Findings returns the problems with an entity's references: those that do not parse,
+// and those that name no entity in the catalog.
+func (g *Graph) Findings(key string) []Finding {
+	e, ok := g.entities[key]
+	if !ok {
+		return nil
+	}
+	self := e.Ref()
+	out := append([]Finding(nil), g.bad[key]...)
+	// Keep the order DeriveRelations always had: rule by rule, parse errors among them.
+	if len(out) > 0 {
+		return g.findingsInOrder(key, e)
+	}
+	for _, ed := range g.edges[key] {
+		if _, ok := g.entities[ed.target.Key()]; !ok {
+			out = append(out, Finding{Ref: self, Field: "spec." + ed.field, Target: ed.target,
+				Message: fmt.Sprintf("refers to %s, which is not in the catalog", ed.target)})
+		}
+	}
+	return out
+}
+
+// findingsInOrder recomputes an entity's findings in spec order when some references
+// do not parse (rare), interleaving them as the fields come.
+func (g *Graph) findingsInOrder(key string, e Entity) []Finding {
+	self := e.Ref()
+	kind := strings.ToLower(self.Kind)
+	spec := e.Spec()
+	var out []Finding
+	for _, rule := range relationRules {
+		if rule.kind != kind {
+			continue
+		}
+		for _, target := range refStrings(spec[rule.field]) {
+			t, err := ParseRef(target, rule.defaultKind, self.Namespace)
+			if err != nil {
+				out = append(out, Finding{Ref: self, Field: "spec." + rule.field, Message: err.Error()})
+				continue
+			}
+			if _, ok := g.entities[t.Key()]; !ok {
+				out = append(out, Finding{Ref: self, Field: "spec." + rule.field, Target: t,
+					Message: fmt.Sprintf("refers to %s, which is not in the catalog", t)})
+			}
+		}
+	}
+	return out
+}
+
 
 // canonical returns the ref as the catalog spells it, so relations are written the same
 // way however a spec field cased them.
