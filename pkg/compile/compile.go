@@ -59,6 +59,10 @@ type Result struct {
 	Sources  map[string]*SourceStats
 	// Status says, per source, what reconciliation did; nil without a Base.
 	Status map[string]*SourceStatus
+	// Cached lists the sources read from the record cache (Options.Offline).
+	Cached map[string]CachedRecords
+	// inputs is every contribution, kept for Explain.
+	inputs []contribution
 }
 
 // Options tune a compile.
@@ -79,6 +83,14 @@ type Options struct {
 	CacheDir string
 	// Progress, when set, is where sources draw their progress line (a terminal).
 	Progress io.Writer
+	// RecordsDir, when set, is the record cache (records.go): each source's records are
+	// saved there after a successful fetch, and read from there when Offline.
+	RecordsDir string
+	// Offline compiles from the record cache instead of fetching: no source is built,
+	// no credential read. A source with no cached records is an error.
+	Offline bool
+	// keepInputs keeps the contributions in the result, for Explain.
+	keepInputs bool
 }
 
 // contribution is one input's version of an entity.
@@ -90,6 +102,11 @@ type contribution struct {
 	// value gives the CUE value (with defaults) when the entity must be unified.
 	value func() (cue.Value, error)
 	decl  *workspace.Declared // set for declared entities: field positions for errors
+	// For explain: the record and mapping of a fetched input; the branch file of one
+	// kept for a held-back source.
+	rec     *source.Record
+	mapping *mapping.Mapping
+	kept    string
 }
 
 // Sources builds the workspace's configured sources.
@@ -180,11 +197,20 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 		c = openCache(opts.CacheDir, ws.Mappings.Hash, schemaHash, log)
 	}
 	srcs := opts.Sources
-	if srcs == nil {
+	if opts.Offline {
+		var findings diag.List
+		srcs, res.Cached, findings = offlineSources(ws, opts)
+		if res.Findings = append(res.Findings, findings...); len(findings.Errors()) > 0 {
+			res.Findings.Sort()
+			return res, nil
+		}
+	} else if srcs == nil {
 		var findings diag.List
 		srcs, findings = Sources(ws)
 		res.Findings = append(res.Findings, findings...)
 	}
+	saver := newRecordSaver(opts, log)
+	defer saver.wait()
 	for _, s := range srcs {
 		// Sources that report progress or log (the github source) get the run's outputs.
 		if o, ok := s.(interface{ SetOutput(*slog.Logger, io.Writer) }); ok {
@@ -206,6 +232,8 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 			st.Records = len(records[i])
 			if err != nil {
 				st.Err = err
+			} else {
+				saver.save(s.Name(), records[i])
 			}
 			return nil
 		})
@@ -280,7 +308,8 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 		}
 		res.Status = status
 		if len(kept) > 0 {
-			snap, sf = assemble(ctx, ws, append(contribs, kept...), opts.Workers, c)
+			contribs = append(contribs, kept...)
+			snap, sf = assemble(ctx, ws, contribs, opts.Workers, c)
 		}
 		for _, name := range sortedKeys(status) {
 			if b := status[name].Blocked; b != "" {
@@ -290,6 +319,9 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	}
 	res.Findings = append(res.Findings, sf...)
 	res.Findings.Sort()
+	if opts.keepInputs {
+		res.inputs = contribs
+	}
 	if len(res.Findings.Errors()) == 0 {
 		res.Snapshot = snap
 	}
@@ -400,7 +432,7 @@ func mapAll(ctx context.Context, ws *workspace.Workspace, srcs []source.Source, 
 			k, j := k, j
 			st.Entities++
 			out = append(out, contribution{
-				entity: e, source: j.src, origin: j.rec.ID(),
+				entity: e, source: j.src, origin: j.rec.ID(), rec: j.rec, mapping: j.m,
 				where: fmt.Sprintf("%s (mapping %q at %s)", recDesc, j.m.Name, j.m.Where),
 				value: func() (cue.Value, error) {
 					vs, err := j.m.Values(j.rec.Data)
@@ -456,28 +488,12 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 	failed := map[string]bool{} // refs with errors of their own: not also reported as missing
 	snap := &Snapshot{Entities: map[string]catalog.Entity{}, Files: map[string][]byte{}, Owners: map[string][]string{}}
 	for _, k := range keys {
-		cs := groups[k]
-		sort.SliceStable(cs, func(i, j int) bool {
-			if cs[i].source != cs[j].source {
-				return cs[i].source < cs[j].source
-			}
-			return cs[i].origin < cs[j].origin
-		})
-		e, err := merge(cs)
+		e, sources, err := mergeRef(groups[k])
 		if err != nil {
 			findings = append(findings, err...)
 			failed[k] = true
 			continue
 		}
-		var sources, origins []string
-		for _, c := range cs {
-			if len(sources) == 0 || sources[len(sources)-1] != c.source {
-				sources = append(sources, c.source)
-			}
-			origins = append(origins, c.origin)
-		}
-		e.SetAnnotation(catalog.AnnotationSource, strings.Join(sources, ","))
-		e.SetAnnotation(catalog.AnnotationOrigin, strings.Join(origins, ","))
 		snap.Entities[k] = e
 		snap.Owners[e.Ref().Path()] = sources
 	}
@@ -493,21 +509,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 				continue
 			}
 			g.Go(func() error {
-				var key [32]byte
-				if c != nil {
-					var ok bool
-					if key, ok = c.validated(e); ok {
-						return nil
-					}
-				}
-				problems := ws.Schemas.Validate(e)
-				if c != nil && len(problems) == 0 {
-					c.storeValid(key)
-				}
-				for _, p := range problems {
-					vf[i] = append(vf[i], diag.Finding{Where: whereOf(groups[k], p.Path),
-						Message: fmt.Sprintf("%s: %s: %s", e.Ref(), p.Path, p.Message)})
-				}
+				vf[i] = validate(ws, e, groups[k], c)
 				return nil
 			})
 		}
@@ -522,16 +524,11 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 	}
 
 	rels, rf := catalog.DeriveRelations(snap.Entities)
-	sev := diag.Error
-	if ws.Config.Safety.DanglingRefs == "warn" {
-		sev = diag.Warning
-	}
 	for _, f := range rf {
 		if failed[f.Target.Key()] {
 			continue
 		}
-		findings = append(findings, diag.Finding{Where: whereOf(groups[f.Ref.Key()], f.Field), Severity: sev,
-			Message: fmt.Sprintf("%s: %s: %s", f.Ref, f.Field, f.Message)})
+		findings = append(findings, danglingFinding(ws, f, groups[f.Ref.Key()]))
 	}
 
 	// Render, in parallel: a big catalog is tens of thousands of files.
@@ -567,6 +564,64 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 	}
 	_ = ctx
 	return snap, findings
+}
+
+// mergeRef merges the contributions of one ref (sorting them, which makes the result
+// independent of input order) and sets the provenance annotations.
+func mergeRef(cs []contribution) (catalog.Entity, []string, diag.List) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].source != cs[j].source {
+			return cs[i].source < cs[j].source
+		}
+		return cs[i].origin < cs[j].origin
+	})
+	e, err := merge(cs)
+	if err != nil {
+		return nil, nil, err
+	}
+	var sources, origins []string
+	for _, c := range cs {
+		if len(sources) == 0 || sources[len(sources)-1] != c.source {
+			sources = append(sources, c.source)
+		}
+		origins = append(origins, c.origin)
+	}
+	e.SetAnnotation(catalog.AnnotationSource, strings.Join(sources, ","))
+	e.SetAnnotation(catalog.AnnotationOrigin, strings.Join(origins, ","))
+	return e, sources, nil
+}
+
+// validate checks an entity against its kind's schema, remembering verdicts in the
+// cache.
+func validate(ws *workspace.Workspace, e catalog.Entity, cs []contribution, c *cache) diag.List {
+	if ws.Schemas == nil {
+		return nil
+	}
+	var key [32]byte
+	if c != nil {
+		var ok bool
+		if key, ok = c.validated(e); ok {
+			return nil
+		}
+	}
+	problems := ws.Schemas.Validate(e)
+	if c != nil && len(problems) == 0 {
+		c.storeValid(key)
+	}
+	var out diag.List
+	for _, p := range problems {
+		out = append(out, diag.Finding{Where: whereOf(cs, p.Path), Message: fmt.Sprintf("%s: %s: %s", e.Ref(), p.Path, p.Message)})
+	}
+	return out
+}
+
+// danglingFinding turns a relation finding into a diagnostic at its place.
+func danglingFinding(ws *workspace.Workspace, f catalog.Finding, cs []contribution) diag.Finding {
+	sev := diag.Error
+	if ws.Config.Safety.DanglingRefs == "warn" {
+		sev = diag.Warning
+	}
+	return diag.Finding{Where: whereOf(cs, f.Field), Severity: sev, Message: fmt.Sprintf("%s: %s: %s", f.Ref, f.Field, f.Message)}
 }
 
 func refDesc(e catalog.Entity) string {
