@@ -151,6 +151,12 @@ func (g *Graph) Put(key string, e Entity) {
 	g.index(key, e)
 }
 
+// Entity returns the entity with the key, if the graph has it.
+func (g *Graph) Entity(key string) (Entity, bool) {
+	e, ok := g.entities[key]
+	return e, ok
+}
+
 // Targets returns the keys an entity's spec refers to.
 func (g *Graph) Targets(key string) []string {
 	var out []string

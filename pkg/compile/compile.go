@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"cuelang.org/go/cue"
 	"golang.org/x/sync/errgroup"
@@ -258,7 +259,11 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 			continue
 		}
 		counts[s.Name()] = st.Records
-		log.Info("fetched", "source", s.Name(), "records", st.Records)
+		if c, ok := res.Cached[s.Name()]; ok {
+			log.Info("offline: records from the cache", "source", s.Name(), "records", st.Records, "fetched", c.Fetched.UTC().Format(time.RFC3339))
+		} else {
+			log.Info("fetched", "source", s.Name(), "records", st.Records)
+		}
 	}
 
 	// Map records.
