@@ -89,7 +89,7 @@ type edge struct {
 type Graph struct {
 	entities map[string]Entity
 	edges    map[string][]edge
-	bad      map[string][]Finding          // spec references that do not parse
+	bad      map[string][]Finding           // spec references that do not parse
 	pointers map[string]map[string]struct{} // target key -> keys of entities referring to it
 }
 
@@ -258,7 +258,6 @@ func (g *Graph) findingsInOrder(key string, e Entity) []Finding {
 	}
 	return out
 }
-
 
 // canonical returns the ref as the catalog spells it, so relations are written the same
 // way however a spec field cased them.

@@ -304,5 +304,5 @@ func (s *State) Commit(ctx context.Context, store *gitstore.Store, branch string
 // named is a Source that only carries a name, for evaluating records handed in.
 type named string
 
-func (n named) Name() string                                         { return string(n) }
+func (n named) Name() string                                           { return string(n) }
 func (n named) Fetch(context.Context, func(source.Record) error) error { return nil }
