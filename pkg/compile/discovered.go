@@ -27,7 +27,7 @@ func discovered(ws *workspace.Workspace, src string, r *source.Record) ([]contri
 	var out []contribution
 	for _, d := range ds {
 		out = append(out, contribution{
-			entity: d.Entity, source: src, origin: d.Origin(), where: d.Origin(), decl: d,
+			entity: d.Entity, source: src, origin: d.Origin(), where: d.Origin(), decl: d, rec: r,
 			value: func() (cue.Value, error) {
 				v := ws.CUE.Encode(map[string]any(d.Entity))
 				return v, v.Err()

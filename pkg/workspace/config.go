@@ -83,6 +83,9 @@ func configFiles(dir string) ([]string, diag.List) {
 	return files, findings
 }
 
+// sourceSchemas names the definition in config.cue each source type is checked against.
+var sourceSchemas = map[string]string{"file": "#FileSource", "http": "#HTTPSource", "github": "#GitHubSource"}
+
 // loadConfig loads and unifies the config files with the config schema.
 func loadConfig(ctx *cue.Context, dir string) (*Config, diag.List) {
 	files, findings := configFiles(dir)
@@ -132,10 +135,10 @@ func loadConfig(ctx *cue.Context, dir string) (*Config, diag.List) {
 		typ, _ := sv.LookupPath(cue.ParsePath("type")).String()
 		uv := user.LookupPath(cue.MakePath(cue.Str("sources"), iter.Selector()))
 		where := diag.Pos(uv.Pos(), dir)
-		if typ == "file" {
+		if def := sourceSchemas[typ]; def != "" {
 			// Unify with what the user wrote: sv is closed by #Source, and #FileSource's
 			// fields missing from it would be reported as "not allowed".
-			fv := schema.LookupPath(cue.ParsePath("#FileSource")).Unify(uv)
+			fv := schema.LookupPath(cue.ParsePath(def)).Unify(uv)
 			if err := fv.Validate(cue.Concrete(true)); err != nil {
 				for _, f := range diag.FromCUE(err, dir, fmt.Sprintf("source %q: ", name)) {
 					if f.Where == "" || strings.HasPrefix(f.Where, "pane:") {

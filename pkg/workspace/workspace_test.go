@@ -148,7 +148,7 @@ catalog: {include: ["entities/*.yaml"], exclude: ["entities/draft-*"]}
 			name: "sources keyed by name",
 			files: map[string]string{"pane.cue": `package pane
 sources: {
-	gh: {type: "github", org: "acme", token: env: "GITHUB_TOKEN"}
+	gh: {type: "github", org: "acme", auth: token: env: "GITHUB_TOKEN"}
 	recs: {
 		type: "file"
 		records: repository: {path: "records/*.json", key: "id"}
@@ -271,14 +271,15 @@ func TestLoadSecrets(t *testing.T) {
 		secret  string // the literal, which must not appear in the finding
 		wantPos string // "" for no finding
 	}{
-		{"GitHub token", "gh: {\n\ttype: \"github\"\n\ttoken: \"" + token + "\"\n}", token, "pane.cue:5:2"},
-		{"fine-grained PAT", "gh: {\n\ttype: \"github\"\n\tauth: token: \"github_pat_" + strings.Repeat("x", 30) + "\"\n}", "github_pat_", "pane.cue:5:"},
-		{"Slack token", "hook: {\n\ttype: \"http\"\n\theaders: auth: \"xoxb-1234567890-abcdef\"\n}", "xoxb-1234567890", "pane.cue:5:"},
-		{"AWS key", "s3: {\n\ttype: \"http\"\n\tkey: \"AKIAABCDEFGHIJKLMNOP\"\n}", "AKIAABCDEFGHIJKLMNOP", "pane.cue:5:"},
-		{"bearer", "api: {\n\ttype: \"http\"\n\theaders: Authorization: \"Bearer abcdefghijklmnopqrstuvwxyz\"\n}", "abcdefghijklmnopqrstuvwxyz", "pane.cue:5:"},
-		{"private key", "api: {\n\ttype: \"http\"\n\tkey: \"-----BEGIN RSA PRIVATE KEY-----\\nMIIE\"\n}", "MIIE", "pane.cue:5:"},
-		{"referenced by name", "gh: {\n\ttype: \"github\"\n\ttoken: env: \"GITHUB_TOKEN\"\n}", "", ""},
-		{"short prefix is not a token", "gh: {\n\ttype: \"github\"\n\torg: \"ghp_team\"\n}", "", ""},
+		// The token pasted where its variable's name belongs.
+		{"GitHub token", "gh: {\n\ttype: \"github\", org: \"acme\"\n\tauth: token: env: \"" + token + "\"\n}", token, "pane.cue:5:20"},
+		{"fine-grained PAT", "gh: {\n\ttype: \"github\", org: \"acme\"\n\tauth: token: file: \"github_pat_" + strings.Repeat("x", 30) + "\"\n}", "github_pat_", "pane.cue:5:"},
+		{"Slack token", "hook: {\n\ttype: \"http\", baseURL: \"https://hooks.example.com\"\n\theaders: auth: \"xoxb-1234567890-abcdef\"\n}", "xoxb-1234567890", "pane.cue:5:"},
+		{"AWS key", "s3: {\n\ttype: \"http\", baseURL: \"https://s3.example.com\"\n\theaders: \"X-Key\": \"AKIAABCDEFGHIJKLMNOP\"\n}", "AKIAABCDEFGHIJKLMNOP", "pane.cue:5:"},
+		{"bearer", "api: {\n\ttype: \"http\", baseURL: \"https://api.example.com\"\n\theaders: Authorization: \"Bearer abcdefghijklmnopqrstuvwxyz\"\n}", "abcdefghijklmnopqrstuvwxyz", "pane.cue:5:"},
+		{"private key", "api: {\n\ttype: \"http\", baseURL: \"https://api.example.com\"\n\theaders: \"X-Key\": \"-----BEGIN RSA PRIVATE KEY-----\\nMIIE\"\n}", "MIIE", "pane.cue:5:"},
+		{"referenced by name", "gh: {\n\ttype: \"github\", org: \"acme\"\n\tauth: token: env: \"GITHUB_TOKEN\"\n}", "", ""},
+		{"short prefix is not a token", "gh: {\n\ttype: \"github\", org: \"acme\"\n\tauth: token: env: \"ghp_team\"\n}", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -322,7 +323,7 @@ teams: {
 
 func TestLoadMappingUndefinedSource(t *testing.T) {
 	ws, findings := mustLoad(t, map[string]string{
-		"pane.cue":           "package pane\nsources: gh: type: \"github\"\nsources: alt: type: \"http\"\n",
+		"pane.cue":           "package pane\nsources: gh: {type: \"github\", org: \"acme\", auth: token: env: \"GITHUB_TOKEN\"}\nsources: alt: {type: \"http\", baseURL: \"https://api.example.com\"}\n",
 		"cue/mappings/m.cue": mappingFile,
 	})
 	if len(findings) != 1 {
@@ -442,7 +443,7 @@ func TestLoadDeclaredGlobs(t *testing.T) {
 // Every problem of the workspace is reported in one run, sorted by place.
 func TestLoadReportsEverything(t *testing.T) {
 	_, findings := mustLoad(t, map[string]string{
-		"pane.cue":            "package pane\nsources: gh: type: \"github\"\n",
+		"pane.cue":            "package pane\nsources: gh: {type: \"github\", org: \"acme\", auth: token: env: \"GITHUB_TOKEN\"}\n",
 		"cue/mappings/m.cue":  mappingFile,
 		"catalog/b.yaml":      "kind: Group\nkind: User\n",
 		"catalog/a.yaml":      "- not a mapping\n",
