@@ -17,6 +17,11 @@ func newInitCmd(g *globals) *cobra.Command {
 extension, declared entities, an example action, and recorded GitHub records so
 that it compiles straight away with no network and no token.
 
+It also writes two GitHub Actions workflows: .github/workflows/catalog-check.yml
+(on pull requests: pane check, and pane plan --offline as a comment and in the job
+summary) and .github/workflows/catalog-compile.yml (on push to the default branch
+and on a schedule: pane compile, and push the catalog branch).
+
 It never overwrites a file unless --force is given.`,
 		Example: `  pane init acme-catalog
   cd acme-catalog && git init -q && pane check && pane compile
@@ -35,6 +40,7 @@ It never overwrites a file unless --force is given.`,
 				fmt.Fprintln(g.stdout, "wrote", p)
 			}
 			fmt.Fprintf(g.stdout, "\nnext:\n  cd %s\n  git init -q   # if it is not a git repository yet\n  pane check && pane plan && pane compile\n  git log -p catalog\n", dir)
+			fmt.Fprintf(g.stdout, "\non GitHub, .github/workflows/ plans each pull request and compiles on merge.\n")
 			return nil
 		},
 	}

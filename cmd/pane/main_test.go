@@ -33,8 +33,9 @@ func TestScripts(t *testing.T) {
 		Dir:           "testdata/script",
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != "",
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
-			"exits":      cmdExits,
-			"serve-json": cmdServeJSON,
+			"exits":       cmdExits,
+			"fake-github": cmdFakeGitHub,
+			"serve-json":  cmdServeJSON,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PROJECT", root)

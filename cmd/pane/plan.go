@@ -10,43 +10,65 @@ import (
 
 	"github.com/pane-dev/pane/pkg/compile"
 	"github.com/pane-dev/pane/pkg/plan"
+	"github.com/pane-dev/pane/pkg/workspace"
 )
 
 type compileFlags struct {
 	outputRepo string
 	force      []string
 	noCache    bool
+	offline    bool
 }
 
 func (f *compileFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.outputRepo, "output-repo", "", "git repository to commit the catalog to (default: output.repo in pane.cue, else the workspace's repository)")
 	cmd.Flags().StringSliceVar(&f.force, "force", nil, "let a source delete past its deletion threshold or empty itself: --force (every source) or --force=NAME[,NAME]")
 	cmd.Flags().Lookup("force").NoOptDefVal = "*"
-	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "do not read or write the result cache in .pane/cache (the result is the same; only slower)")
+	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "do not read or write the result cache in .pane/cache/results (the result is the same; only slower)")
+}
+
+// registerOffline adds --offline, for the commands that write nothing (plan, explain).
+func (f *compileFlags) registerOffline(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.offline, "offline", false, "fetch nothing over the network: github and http sources use the records the last compile or plan fetched (.pane/cache/records), so no credentials are needed; the output says which and how old")
+}
+
+// options are the compile options of the flags, for the workspace.
+func (f *compileFlags) options(g *globals, ws *workspace.Workspace) compile.Options {
+	opts := compile.Options{Logger: g.log, Force: f.force, Offline: f.offline, RecordsDir: compile.RecordsDir(ws.Dir)}
+	opts.Progress = g.progress()
+	if !f.noCache {
+		opts.CacheDir = filepath.Join(ws.Dir, ".pane", "cache")
+	}
+	return opts
+}
+
+// target loads the workspace and opens the catalog's repository, printing findings. A
+// workspace with errors is exit 1.
+func (g *globals) target(f *compileFlags) (*workspace.Workspace, *compile.Target, error) {
+	ws, findings, err := g.loadWorkspace()
+	if err != nil {
+		return nil, nil, err
+	}
+	if errs := findings.Errors(); len(errs) > 0 {
+		printFindings(g.stderr, findings)
+		return nil, nil, &exitError{code: exitFindings, msg: fmt.Sprintf("the workspace has %s (run `pane check`); nothing compiled", plural(len(errs), "error", "errors"))}
+	}
+	printFindings(g.stderr, findings) // warnings
+	target, err := compile.OpenTarget(ws, f.outputRepo)
+	if err != nil {
+		return nil, nil, &exitError{code: exitFindings, msg: err.Error()}
+	}
+	return ws, target, nil
 }
 
 // outcome loads the workspace, compiles it and diffs it with the catalog branch,
 // printing findings. A compile with errors is exit 1.
 func (g *globals) outcome(ctx context.Context, f *compileFlags) (*compile.Outcome, error) {
-	ws, findings, err := g.loadWorkspace()
+	ws, target, err := g.target(f)
 	if err != nil {
 		return nil, err
 	}
-	if errs := findings.Errors(); len(errs) > 0 {
-		printFindings(g.stderr, findings)
-		return nil, &exitError{code: exitFindings, msg: fmt.Sprintf("the workspace has %s (run `pane check`); nothing compiled", plural(len(errs), "error", "errors"))}
-	}
-	printFindings(g.stderr, findings) // warnings
-	target, err := compile.OpenTarget(ws, f.outputRepo)
-	if err != nil {
-		return nil, &exitError{code: exitFindings, msg: err.Error()}
-	}
-	opts := compile.Options{Logger: g.log, Force: f.force}
-	opts.Progress = g.progress()
-	if !f.noCache {
-		opts.CacheDir = filepath.Join(ws.Dir, ".pane", "cache")
-	}
-	out, err := compile.Plan(ctx, ws, target, opts)
+	out, err := compile.Plan(ctx, ws, target, f.options(g, ws))
 	if err != nil {
 		return nil, &exitError{code: exitFindings, msg: err.Error()}
 	}
@@ -60,7 +82,7 @@ func (g *globals) outcome(ctx context.Context, f *compileFlags) (*compile.Outcom
 
 func newPlanCmd(g *globals) *cobra.Command {
 	var f compileFlags
-	var format string
+	var format, color string
 	var exitCode bool
 	cmd := &cobra.Command{
 		Use:   "plan",
@@ -69,9 +91,18 @@ func newPlanCmd(g *globals) *cobra.Command {
 branch: which entities would be added, changed and deleted, grouped by source.
 It writes nothing, to the repository or anywhere else.
 
-Formats: text (for a terminal), markdown (for a pull request comment or a CI step
-summary), json (for other tools: {"branch", "base", "sources": {NAME: {"added",
-"changed", "deleted"}}, "summary": {"added", "changed", "deleted"}}).
+Formats:
+  text      for a terminal: colored when stdout is a terminal (--color, NO_COLOR)
+  markdown  for a pull request comment or a CI step summary: a headline with what
+            was held back, a table per source, collapsible field-level diffs; kept
+            under GitHub's 65,536-character comment limit, saying what it left out
+  json      for other tools; every field is documented in docs/plan-json.md
+
+--offline fetches nothing over the network: the records the last compile or plan
+fetched, cached in .pane/cache/records, stand in for the github and http sources, so a
+pull request check needs no credentials; file sources read the workspace as always.
+The output says which sources came from the cache and how old their records are. A
+source with no cached records is an error that names it.
 
 Reconciliation: each source owns the entities it produced. A source whose fetch fails
 keeps its entities as the branch has them; a source that would delete more than its
@@ -83,7 +114,7 @@ Exit status: 0, or with --exit-code 1 when the plan is not empty; 1 when the com
 fails; 2 on usage or config errors; 3 when a source failed or its deletions were
 blocked (the rest of the plan stands).`,
 		Example: `  pane plan
-  pane plan --format markdown >> "$GITHUB_STEP_SUMMARY"
+  pane plan --offline --format markdown >> "$GITHUB_STEP_SUMMARY"
   pane plan --format json | jq '.summary'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -91,6 +122,10 @@ blocked (the rest of the plan stands).`,
 			case "text", "markdown", "json":
 			default:
 				return &exitError{code: exitUsage, msg: fmt.Sprintf("--format %q: want text, markdown or json", format)}
+			}
+			colored, err := g.colorOn(color)
+			if err != nil {
+				return err
 			}
 			out, err := g.outcome(cmd.Context(), &f)
 			if err != nil {
@@ -103,7 +138,7 @@ blocked (the rest of the plan stands).`,
 			case "markdown":
 				err = p.WriteMarkdown(g.stdout)
 			default:
-				err = p.WriteText(g.stdout)
+				err = p.WriteTextColor(g.stdout, colored)
 			}
 			if err != nil {
 				return err
@@ -118,7 +153,9 @@ blocked (the rest of the plan stands).`,
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVarP(&format, "format", "o", "text", "output format: text, markdown or json")
+	f.registerOffline(cmd)
+	cmd.Flags().StringVarP(&format, "format", "o", "text", "output format: text, markdown or json (docs/plan-json.md)")
+	cmd.Flags().StringVar(&color, "color", "auto", "color the text format: auto (when stdout is a terminal and NO_COLOR is unset), always or never")
 	cmd.Flags().BoolVar(&exitCode, "exit-code", false, "exit 1 when the plan has changes")
 	return cmd
 }

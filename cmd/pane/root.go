@@ -86,7 +86,7 @@ Start with "pane init DIR", then "pane check", "pane plan" and "pane compile".`,
 	root.PersistentFlags().StringVarP(&g.workspace, "workspace", "w", ".", "workspace directory (the one holding pane.cue)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "log only warnings and errors")
-	root.AddCommand(newInitCmd(g), newCheckCmd(g), newPlanCmd(g), newCompileCmd(g))
+	root.AddCommand(newInitCmd(g), newCheckCmd(g), newPlanCmd(g), newCompileCmd(g), newExplainCmd(g))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, msg: err.Error()}
 	})

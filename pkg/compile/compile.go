@@ -210,7 +210,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 		srcs, findings = Sources(ws)
 		res.Findings = append(res.Findings, findings...)
 	}
-	saver := newRecordSaver(opts, log)
+	saver := newRecordSaver(ws, opts, log)
 	defer saver.wait()
 	for _, s := range srcs {
 		// Sources that report progress or log (the github source) get the run's outputs.

@@ -301,6 +301,7 @@ func keptContribution(ws *workspace.Workspace, o *oldEntity, keepers []string, s
 		source: strings.Join(keepers, ","),
 		origin: strings.Join(origins, ","),
 		where:  fmt.Sprintf("%s on the catalog branch (kept: source %s)", o.path, strings.Join(keepers, ",")),
+		kept:   o.path,
 		value: func() (cue.Value, error) {
 			if !shared {
 				v := ws.CUE.Encode(map[string]any(o.entity))

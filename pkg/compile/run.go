@@ -93,6 +93,10 @@ func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options)
 			out.Plan.SetStatus(name, ps)
 		}
 	}
+	now := time.Now()
+	for name, c := range res.Cached {
+		out.Plan.SetCached(name, plan.Cached{Fetched: c.Fetched.UTC(), AgeSeconds: int64(now.Sub(c.Fetched) / time.Second), Records: c.Records})
+	}
 	return out, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"go.yaml.in/yaml/v3"
@@ -49,18 +50,21 @@ type FieldChange struct {
 }
 
 // String renders the change on one line.
-func (f FieldChange) String() string {
+func (f FieldChange) String() string { return f.render(false) }
+
+// render is String, with old values in red and new ones in green when c is on.
+func (f FieldChange) render(c painter) string {
 	if f.Added != nil || f.Removed != nil {
 		var parts []string
 		for _, x := range f.Added {
-			parts = append(parts, "+"+short(x))
+			parts = append(parts, c.paint(green, "+"+short(x)))
 		}
 		for _, x := range f.Removed {
-			parts = append(parts, "-"+short(x))
+			parts = append(parts, c.paint(red, "-"+short(x)))
 		}
 		return f.Path + ": " + strings.Join(parts, " ")
 	}
-	return fmt.Sprintf("%s: %s -> %s", f.Path, short(f.Old), short(f.New))
+	return fmt.Sprintf("%s: %s -> %s", f.Path, c.paint(red, short(f.Old)), c.paint(green, short(f.New)))
 }
 
 // SourceStatus is what reconciliation held back for a source.
@@ -81,15 +85,70 @@ type SourceChanges struct {
 	Blocked string `json:"blocked,omitempty"`
 	// Kept lists the refs kept as the branch has them because of Failed or Blocked.
 	Kept []string `json:"kept,omitempty"`
+	// Cached is set when the source was not fetched: its records came from the record
+	// cache of an earlier compile (pane plan --offline).
+	Cached *Cached `json:"cached,omitempty"`
 }
 
-// Plan is the difference between the catalog branch and a compiled snapshot.
+// Cached says where an offline plan took a source's records from: the records an
+// earlier compile fetched, when, and how long before this plan.
+type Cached struct {
+	Fetched    time.Time `json:"fetched"`
+	AgeSeconds int64     `json:"ageSeconds"`
+	Records    int       `json:"records"`
+}
+
+// Age is how long before the plan the records were fetched.
+func (c *Cached) Age() time.Duration { return time.Duration(c.AgeSeconds) * time.Second }
+
+// describe is "3 records fetched 2h5m ago (2026-01-02T03:04:05Z)".
+func (c *Cached) describe() string {
+	return fmt.Sprintf("%s fetched %s ago (%s)", count(c.Records, "record", "records"), Age(c.Age()), c.Fetched.UTC().Format(time.RFC3339))
+}
+
+// Age renders a duration the way people say it: 45s, 12m, 3h5m, 2d4h.
+func Age(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh%dm", h, m)
+	}
+	days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	if h == 0 {
+		return fmt.Sprintf("%dd", days)
+	}
+	return fmt.Sprintf("%dd%dh", days, h)
+}
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// FormatVersion is the version of the JSON form (docs/plan-json.md). It changes only
+// when a field changes meaning or goes away; new fields may appear within a version.
+const FormatVersion = 1
+
+// Plan is the difference between the catalog branch and a compiled snapshot. Its JSON
+// form is documented, field by field, in docs/plan-json.md.
 type Plan struct {
-	Branch  string                    `json:"branch"`
-	Base    string                    `json:"base"` // commit the plan is against; "" for a new branch
-	Changes []Change                  `json:"changes"`
-	Sources map[string]*SourceChanges `json:"sources"`
-	Summary struct {
+	FormatVersion int                       `json:"formatVersion"`
+	Branch        string                    `json:"branch"`
+	Base          string                    `json:"base"` // commit the plan is against; "" for a new branch
+	Changes       []Change                  `json:"changes"`
+	Sources       map[string]*SourceChanges `json:"sources"`
+	Summary       struct {
 		Added   int `json:"added"`
 		Changed int `json:"changed"`
 		Deleted int `json:"deleted"`
@@ -105,6 +164,22 @@ func (p *Plan) SetStatus(source string, st *SourceStatus) {
 	sc.Failed, sc.Blocked = st.Failed, st.Blocked
 	sc.Kept = append([]string(nil), st.Kept...)
 	sort.Strings(sc.Kept)
+}
+
+// SetCached records that a source's records came from the record cache, not a fetch.
+func (p *Plan) SetCached(source string, c Cached) {
+	p.source(source).Cached = &c
+}
+
+// CachedSources lists the sources whose records came from the record cache, sorted.
+func (p *Plan) CachedSources() []string {
+	var out []string
+	for _, n := range p.sourceNames() {
+		if p.Sources[n].Cached != nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // HeldBack lists the sources that failed or whose deletions were blocked, sorted.
@@ -131,7 +206,7 @@ func (p *Plan) source(name string) *SourceChanges {
 // read returns an old file's bytes; it is called only for deleted files, to learn which
 // source owned them.
 func Diff(branch string, base plumbing.Hash, old map[string]plumbing.Hash, read func(path string) ([]byte, error), files map[string][]byte) (*Plan, error) {
-	p := &Plan{Branch: branch, Sources: map[string]*SourceChanges{}}
+	p := &Plan{FormatVersion: FormatVersion, Branch: branch, Sources: map[string]*SourceChanges{}}
 	if !base.IsZero() {
 		p.Base = base.String()
 	}
@@ -258,17 +333,30 @@ func (e *errWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// WriteText writes the plan for a terminal.
-func (p *Plan) WriteText(out io.Writer) error {
+// WriteText writes the plan for a terminal, without color.
+func (p *Plan) WriteText(out io.Writer) error { return p.WriteTextColor(out, false) }
+
+// WriteTextColor writes the plan for a terminal, in the manner of terraform plan: what
+// was held back first, then a line per entity marked + ~ -, and for a changed entity
+// each field that changed. With color, additions are green, changes yellow, deletions
+// and failures red.
+func (p *Plan) WriteTextColor(out io.Writer, color bool) error {
 	w := &errWriter{w: out}
+	c := painter(color)
+	for _, n := range p.CachedSources() {
+		fmt.Fprintf(w, "%s source %s from the record cache: %s\n", c.paint(cyan, "offline:"), n, p.Sources[n].Cached.describe())
+	}
 	for _, n := range p.HeldBack() {
 		sc := p.Sources[n]
 		if sc.Failed != "" {
-			fmt.Fprintf(w, "! source %s FAILED: %s\n  %d of its entities kept as the branch has them\n", n, sc.Failed, len(sc.Kept))
+			fmt.Fprintf(w, "%s source %s %s: %s\n  %d of its entities kept as the branch has them\n", c.paint(boldRed, "!"), n, c.paint(boldRed, "FAILED"), sc.Failed, len(sc.Kept))
 		}
 		if sc.Blocked != "" {
-			fmt.Fprintf(w, "! source %s deletions BLOCKED: %s\n  %d of its entities kept\n", n, sc.Blocked, len(sc.Kept))
+			fmt.Fprintf(w, "%s source %s deletions %s: %s\n  %d of its entities kept\n", c.paint(boldRed, "!"), n, c.paint(boldRed, "BLOCKED"), sc.Blocked, len(sc.Kept))
 		}
+	}
+	if len(p.CachedSources())+len(p.HeldBack()) > 0 {
+		fmt.Fprintln(w)
 	}
 	if p.Empty() {
 		_, err := fmt.Fprintf(w, "No changes: the catalog on branch %s is up to date.\n", p.Branch)
@@ -277,28 +365,56 @@ func (p *Plan) WriteText(out io.Writer) error {
 		}
 		return err
 	}
-	fmt.Fprintf(w, "Plan for branch %s: %s (added, changed, deleted)\n", p.Branch, p.Headline())
+	fmt.Fprintf(w, "%s %s (added, changed, deleted)\n", c.paint(bold, "Plan for branch "+p.Branch+":"), p.headline(c))
 	fields := p.fieldsByRef()
 	for _, n := range p.sourceNames() {
 		sc := p.Sources[n]
 		if len(sc.Added)+len(sc.Changed)+len(sc.Deleted) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n%s: +%d ~%d -%d\n", n, len(sc.Added), len(sc.Changed), len(sc.Deleted))
+		fmt.Fprintf(w, "\n%s: %s\n", c.paint(bold, n), counts(c, len(sc.Added), len(sc.Changed), len(sc.Deleted)))
 		for _, r := range sc.Added {
-			fmt.Fprintf(w, "  + %s\n", r)
+			fmt.Fprintf(w, "  %s\n", c.paint(green, "+ "+r))
 		}
 		for _, r := range sc.Changed {
-			fmt.Fprintf(w, "  ~ %s\n", r)
+			fmt.Fprintf(w, "  %s\n", c.paint(yellow, "~ "+r))
 			for _, f := range fields[r] {
-				fmt.Fprintf(w, "      %s\n", f)
+				fmt.Fprintf(w, "      %s\n", f.render(c))
 			}
 		}
 		for _, r := range sc.Deleted {
-			fmt.Fprintf(w, "  - %s\n", r)
+			fmt.Fprintf(w, "  %s\n", c.paint(red, "- "+r))
 		}
 	}
 	return w.err
+}
+
+// headline is Headline, colored.
+func (p *Plan) headline(c painter) string {
+	return counts(c, p.Summary.Added, p.Summary.Changed, p.Summary.Deleted)
+}
+
+func counts(c painter, a, ch, d int) string {
+	return c.paint(green, fmt.Sprintf("+%d", a)) + " " + c.paint(yellow, fmt.Sprintf("~%d", ch)) + " " + c.paint(red, fmt.Sprintf("-%d", d))
+}
+
+// painter wraps text in ANSI color codes when it is on.
+type painter bool
+
+const (
+	bold    = "1"
+	red     = "31"
+	green   = "32"
+	yellow  = "33"
+	cyan    = "36"
+	boldRed = "1;31"
+)
+
+func (c painter) paint(code, s string) string {
+	if !c || s == "" {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
 func (p *Plan) fieldsByRef() map[string][]FieldChange {
@@ -310,59 +426,6 @@ func (p *Plan) fieldsByRef() map[string][]FieldChange {
 	}
 	return m
 }
-
-// WriteMarkdown writes the plan for a pull request comment.
-func (p *Plan) WriteMarkdown(out io.Writer) error {
-	w := &errWriter{w: out}
-	held := p.HeldBack()
-	if p.Empty() && len(held) == 0 {
-		_, err := fmt.Fprintf(w, "### pane plan: no changes\n\nThe catalog on branch `%s` is up to date.\n", p.Branch)
-		return err
-	}
-	fmt.Fprintf(w, "### pane plan: `%s`\n\n", p.Headline())
-	for _, n := range held {
-		sc := p.Sources[n]
-		if sc.Failed != "" {
-			fmt.Fprintf(w, "> [!WARNING]\n> **Source `%s` failed**: %s. Its %d entities are kept as the branch has them.\n\n", n, mdEscape(sc.Failed), len(sc.Kept))
-		}
-		if sc.Blocked != "" {
-			fmt.Fprintf(w, "> [!WARNING]\n> **Deletions from `%s` blocked**: %s.\n\n", n, mdEscape(sc.Blocked))
-		}
-	}
-	fmt.Fprintf(w, "| source | added | changed | deleted |\n|---|---:|---:|---:|\n")
-	for _, n := range p.sourceNames() {
-		sc := p.Sources[n]
-		fmt.Fprintf(w, "| %s | %d | %d | %d |\n", mdEscape(n), len(sc.Added), len(sc.Changed), len(sc.Deleted))
-	}
-	fields := p.fieldsByRef()
-	for _, n := range p.sourceNames() {
-		sc := p.Sources[n]
-		if len(sc.Added)+len(sc.Changed)+len(sc.Deleted) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "\n<details><summary>%s</summary>\n\n", mdEscape(n))
-		for _, r := range sc.Added {
-			fmt.Fprintf(w, "- added `%s`\n", r)
-		}
-		for _, r := range sc.Changed {
-			fmt.Fprintf(w, "- changed `%s`\n", r)
-			for _, f := range fields[r] {
-				fmt.Fprintf(w, "  - `%s`\n", mdCode(f.String()))
-			}
-		}
-		for _, r := range sc.Deleted {
-			fmt.Fprintf(w, "- deleted `%s`\n", r)
-		}
-		fmt.Fprintf(w, "\n</details>\n")
-	}
-	return w.err
-}
-
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", "\\|", "<", "&lt;", ">", "&gt;", "\n", " ").Replace(s)
-}
-
-func mdCode(s string) string { return strings.ReplaceAll(s, "`", "'") }
 
 // maxMessageRefs bounds the refs listed in a commit message.
 const maxMessageRefs = 500

@@ -361,18 +361,19 @@ func TestWriteJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	var back struct {
-		Branch  string                    `json:"branch"`
-		Base    string                    `json:"base"`
-		Changes []Change                  `json:"changes"`
-		Sources map[string]*SourceChanges `json:"sources"`
-		Summary map[string]int            `json:"summary"`
+		FormatVersion int                       `json:"formatVersion"`
+		Branch        string                    `json:"branch"`
+		Base          string                    `json:"base"`
+		Changes       []Change                  `json:"changes"`
+		Sources       map[string]*SourceChanges `json:"sources"`
+		Summary       map[string]int            `json:"summary"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&back); err != nil {
 		t.Fatalf("%v\n%s", err, buf.String())
 	}
-	if back.Branch != "catalog" || back.Base != p.Base {
+	if back.FormatVersion != FormatVersion || back.Branch != "catalog" || back.Base != p.Base {
 		t.Errorf("branch %q base %q", back.Branch, back.Base)
 	}
 	if !reflect.DeepEqual(back.Sources, p.Sources) {
