@@ -175,7 +175,7 @@ func Sources(ws *workspace.Workspace) ([]source.Source, diag.List) {
 			out = append(out, s)
 		default:
 			findings = append(findings, diag.Finding{Where: sc.Where,
-				Message: fmt.Sprintf("source %q: type %q is not supported by this version of pane (supported: file)", n, sc.Type)})
+				Message: fmt.Sprintf("source %q: type %q is not supported by this version of pane (supported: file, http, github)", n, sc.Type)})
 		}
 	}
 	return out, findings
