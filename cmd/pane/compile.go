@@ -19,8 +19,9 @@ the catalog (one file per entity, <kind>/<namespace>/<name>.yaml) to the catalog
 branch as one commit. When nothing changed it makes no commit.
 
 The commit is written with git plumbing: the worktree, the index and the checked-out
-branch are never touched. Any error (a broken mapping, a failing source, an invalid
-entity) means no commit at all.
+branch are never touched. Any error in the inputs (a broken mapping, a record a mapping
+rejects, an invalid entity, a conflict) means no commit at all. A source whose fetch
+fails is not such an error: the rest is committed and its entities are kept (exit 3).
 
 PANE_COMMIT_DATE (RFC 3339) fixes the commit time, for reproducible commit hashes.
 

@@ -30,6 +30,7 @@ type State struct {
 	files   map[string][]byte // path -> rendered entity
 	paths   map[string]string // ref key -> path
 	owners  map[string][]string
+	tip     plumbing.Hash // the commit the files are on (SetBase, Commit)
 }
 
 // NewState compiles the workspace from the given sources (every record is kept) and
@@ -49,8 +50,8 @@ func NewState(ctx context.Context, ws *workspace.Workspace, opts Options) (*Stat
 	for _, c := range res.inputs {
 		k := c.entity.Ref().Key()
 		st.groups[k] = append(st.groups[k], c)
-		if c.decl == nil {
-			rid := c.source + "\x00" + c.origin
+		if c.rec != nil {
+			rid := c.source + "\x00" + c.rec.ID()
 			st.records[rid] = appendUnique(st.records[rid], k)
 		}
 	}
@@ -86,14 +87,29 @@ type Delta struct {
 	Upserts map[string][]byte
 	Deletes []string
 	old     map[string][]byte // the previous bytes of changed and deleted files
+	accept  func()            // makes the change the State's own
 }
+
+// Accept makes a delta the State's own without committing it (a caller that writes the
+// files elsewhere). State.Commit accepts a delta once its commit succeeded.
+func (s *State) Accept(d *Delta) {
+	if d.accept != nil {
+		d.accept()
+		d.accept = nil
+	}
+}
+
+// SetBase records the commit the State's files are on: the parent every State.Commit
+// checks the branch is still at.
+func (s *State) SetBase(commit plumbing.Hash) { s.tip = commit }
 
 // Empty reports whether the change leaves the catalog as it was.
 func (d *Delta) Empty() bool { return len(d.Upserts) == 0 && len(d.Deletes) == 0 }
 
-// Apply updates one source's records: upserts (new or changed records) and deletes
-// (record ids, "type:key"). On any finding that fails a compile the State is left as
-// it was and the findings are returned.
+// Apply computes what one source's record changes do: upserts (new or changed
+// records) and deletes (record ids, "type:key"). The State does not change until the
+// delta is committed (Commit) or accepted (Accept). On any finding that fails a compile
+// the findings are returned and there is no delta.
 func (s *State) Apply(ctx context.Context, src string, upserts []source.Record, deletes []string) (*Delta, diag.List, error) {
 	affected := map[string]bool{}
 	newContribs := map[string][]contribution{} // record id -> contributions
@@ -120,7 +136,8 @@ func (s *State) Apply(ctx context.Context, src string, upserts []source.Record, 
 		}
 	}
 	for _, c := range mapped {
-		newContribs[c.origin] = append(newContribs[c.origin], c)
+		id := c.rec.ID()
+		newContribs[id] = append(newContribs[id], c)
 		affected[c.entity.Ref().Key()] = true
 	}
 	for _, c := range mapped {
@@ -137,8 +154,8 @@ func (s *State) Apply(ctx context.Context, src string, upserts []source.Record, 
 	for k := range affected {
 		var cs []contribution
 		for _, c := range s.groups[k] {
-			if c.source == src && c.decl == nil {
-				if _, changed := newContribs[c.origin]; changed {
+			if c.source == src && c.rec != nil {
+				if _, changed := newContribs[c.rec.ID()]; changed {
 					continue
 				}
 			}
@@ -226,27 +243,18 @@ func (s *State) Apply(ctx context.Context, src string, upserts []source.Record, 
 		}
 		newFiles[e.Ref().Path()] = b
 	}
-	// Commit to the state.
+	// The graph goes back as it was: the State changes only when the delta is accepted
+	// (after its commit succeeded), so a failed commit leaves it matching the branch.
+	for _, k := range keys {
+		s.graph.Put(k, previous[k])
+	}
 	for _, k := range keys {
 		if p, ok := s.paths[k]; ok {
 			if _, still := entities[k]; !still {
 				d.old[p] = s.files[p]
 				d.Deletes = append(d.Deletes, p)
-				delete(s.files, p)
-				delete(s.paths, k)
-				delete(s.owners, p)
 			}
 		}
-		if len(groups[k]) == 0 {
-			delete(s.groups, k)
-		} else {
-			s.groups[k] = groups[k]
-		}
-	}
-	for k, e := range entities {
-		p := e.Ref().Path()
-		s.paths[k] = p
-		s.owners[p] = owners[k]
 	}
 	for p, b := range newFiles {
 		if old, ok := s.files[p]; ok && string(old) == string(b) {
@@ -256,13 +264,37 @@ func (s *State) Apply(ctx context.Context, src string, upserts []source.Record, 
 			d.old[p] = old
 		}
 		d.Upserts[p] = b
-		s.files[p] = b
 	}
-	for id, cs := range newContribs {
-		rid := src + "\x00" + id
-		delete(s.records, rid)
-		for _, c := range cs {
-			s.records[rid] = appendUnique(s.records[rid], c.entity.Ref().Key())
+	d.accept = func() {
+		for _, k := range keys {
+			s.graph.Put(k, entities[k])
+			if p, ok := s.paths[k]; ok {
+				if _, still := entities[k]; !still {
+					delete(s.files, p)
+					delete(s.paths, k)
+					delete(s.owners, p)
+				}
+			}
+			if len(groups[k]) == 0 {
+				delete(s.groups, k)
+			} else {
+				s.groups[k] = groups[k]
+			}
+		}
+		for k, e := range entities {
+			p := e.Ref().Path()
+			s.paths[k] = p
+			s.owners[p] = owners[k]
+		}
+		for p, b := range d.Upserts {
+			s.files[p] = b
+		}
+		for id, cs := range newContribs {
+			rid := src + "\x00" + id
+			delete(s.records, rid)
+			for _, c := range cs {
+				s.records[rid] = appendUnique(s.records[rid], c.entity.Ref().Key())
+			}
 		}
 	}
 	sort.Strings(d.Deletes)
@@ -282,12 +314,10 @@ func (s *State) groupOf(k string, fresh map[string][]contribution) []contributio
 // compile's.
 func (s *State) Commit(ctx context.Context, store *gitstore.Store, branch string, d *Delta) (plumbing.Hash, bool, error) {
 	if d.Empty() {
-		return plumbing.ZeroHash, false, nil
+		s.Accept(d)
+		return s.tip, false, nil
 	}
-	tip, err := store.Tip(branch)
-	if err != nil {
-		return plumbing.ZeroHash, false, err
-	}
+	tip := s.tip
 	old := map[string]plumbing.Hash{}
 	for p, b := range d.old {
 		old[p] = plumbing.ComputeHash(plumbing.BlobObject, b)
@@ -297,8 +327,19 @@ func (s *State) Commit(ctx context.Context, store *gitstore.Store, branch string
 	if err != nil {
 		return plumbing.ZeroHash, false, err
 	}
-	author := Author(s.ws)
-	return store.CommitChanges(ctx, branch, d.Upserts, d.Deletes, p.CommitMessage(), author)
+	author, err := Author(s.ws)
+	if err != nil {
+		return plumbing.ZeroHash, false, err
+	}
+	h, changed, err := store.CommitChangesOn(ctx, branch, tip, d.Upserts, d.Deletes, p.CommitMessage(), author)
+	if err != nil {
+		return plumbing.ZeroHash, false, err
+	}
+	s.Accept(d)
+	if changed {
+		s.tip = h
+	}
+	return h, changed, nil
 }
 
 // named is a Source that only carries a name, for evaluating records handed in.

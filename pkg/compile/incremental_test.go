@@ -151,6 +151,10 @@ func TestIncrementalSameAsFull(t *testing.T) {
 			continue
 		}
 		applied++
+		if !equalFiles(before, st.Files()) {
+			t.Fatalf("step %d: Apply changed the state before the delta was accepted", step)
+		}
+		st.Accept(d)
 		for _, u := range ups {
 			src.recs[u.ID()] = u
 		}
@@ -222,9 +226,11 @@ func BenchmarkOneRecordToCommit(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, _, err := store.Commit(ctx, "catalog", res.Snapshot.Files, "first", Author(ws)); err != nil {
+	first, _, err := store.Commit(ctx, "catalog", res.Snapshot.Files, "first", gitstore.Signature{Name: "t", Email: "t@example.com"})
+	if err != nil {
 		b.Fatal(err)
 	}
+	st.SetBase(first)
 	var repos []string
 	for id := range src.recs {
 		if strings.HasPrefix(id, "repository:") {

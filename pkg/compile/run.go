@@ -117,7 +117,10 @@ func (o *Outcome) HeldBack() bool {
 // Commit writes the outcome's snapshot to the branch. It makes no commit when nothing
 // changed, and never when the compile had errors.
 func Commit(ctx context.Context, o *Outcome) (plumbing.Hash, bool, error) {
-	author := Author(o.Workspace)
+	author, err := Author(o.Workspace)
+	if err != nil {
+		return plumbing.ZeroHash, false, err
+	}
 	if o.Plan == nil || o.Result.Snapshot == nil {
 		return plumbing.ZeroHash, false, fmt.Errorf("the compile has errors: nothing committed")
 	}
@@ -145,7 +148,7 @@ func Commit(ctx context.Context, o *Outcome) (plumbing.Hash, bool, error) {
 			upserts[c.Path] = o.Result.Snapshot.Files[c.Path]
 		}
 	}
-	return o.Target.Store.CommitChanges(ctx, o.Target.Branch, upserts, deletes, o.Plan.CommitMessage(), author)
+	return o.Target.Store.CommitChangesOn(ctx, o.Target.Branch, o.base, upserts, deletes, o.Plan.CommitMessage(), author)
 }
 
 func short(h plumbing.Hash) string {
@@ -157,12 +160,14 @@ func short(h plumbing.Hash) string {
 
 // Author is the configured commit author. PANE_COMMIT_DATE (RFC 3339) fixes the commit
 // time, for reproducible commit hashes in tests and demos.
-func Author(ws *workspace.Workspace) gitstore.Signature {
+func Author(ws *workspace.Workspace) (gitstore.Signature, error) {
 	sig := gitstore.Signature{Name: ws.Config.Output.Author.Name, Email: ws.Config.Output.Author.Email}
 	if d := os.Getenv("PANE_COMMIT_DATE"); d != "" {
-		if t, err := time.Parse(time.RFC3339, d); err == nil {
-			sig.When = t
+		t, err := time.Parse(time.RFC3339, d)
+		if err != nil {
+			return sig, fmt.Errorf("PANE_COMMIT_DATE %q is not an RFC 3339 time (like 2026-01-02T03:04:05Z)", d)
 		}
+		sig.When = t
 	}
-	return sig
+	return sig, nil
 }

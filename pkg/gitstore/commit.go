@@ -83,6 +83,19 @@ func (s *Store) Commit(ctx context.Context, branch string, files map[string][]by
 // left empty is removed. Everything else is as for Commit, including changed=false
 // when the tree comes out unchanged.
 func (s *Store) CommitChanges(ctx context.Context, branch string, upserts map[string][]byte, deletes []string, message string, author Signature) (commit plumbing.Hash, changed bool, err error) {
+	return s.commitChanges(ctx, branch, nil, upserts, deletes, message, author)
+}
+
+// CommitChangesOn is CommitChanges for a delta computed against a known commit: parent
+// must be the branch's tip (the zero hash for a branch that does not exist yet), both
+// when the commit starts and when the branch moves, or nothing is committed and the
+// error wraps ErrBranchMoved. A delta applied to any other tree could undo someone
+// else's commit.
+func (s *Store) CommitChangesOn(ctx context.Context, branch string, parent plumbing.Hash, upserts map[string][]byte, deletes []string, message string, author Signature) (commit plumbing.Hash, changed bool, err error) {
+	return s.commitChanges(ctx, branch, &parent, upserts, deletes, message, author)
+}
+
+func (s *Store) commitChanges(ctx context.Context, branch string, parent *plumbing.Hash, upserts map[string][]byte, deletes []string, message string, author Signature) (commit plumbing.Hash, changed bool, err error) {
 	name, err := s.prepare(branch, author)
 	if err != nil {
 		return plumbing.ZeroHash, false, err
@@ -105,6 +118,9 @@ func (s *Store) CommitChanges(ctx context.Context, branch string, upserts map[st
 	tip, tree, err := s.tipTree(branch)
 	if err != nil {
 		return plumbing.ZeroHash, false, err
+	}
+	if parent != nil && *parent != tip {
+		return plumbing.ZeroHash, false, fmt.Errorf("commit to %s: the branch is at %s, not at %s the changes were computed on: %w", branch, tip, *parent, ErrBranchMoved)
 	}
 	for p, content := range upserts {
 		ed.upsert(p, newRawObject(plumbing.BlobObject, content))

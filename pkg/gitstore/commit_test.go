@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -618,5 +619,31 @@ func TestObjectsPrunedBehindItsBack(t *testing.T) {
 	g.fsck()
 	if got := g.run("show", "catalog:x.yaml"); got != string(files["x.yaml"]) {
 		t.Errorf("git show catalog:x.yaml = %q", got)
+	}
+}
+
+// TestCommitChangesOnRefusesAnotherParent: a delta computed on one commit is not applied
+// on top of another.
+func TestCommitChangesOnRefusesAnotherParent(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "r.git"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := Signature{Name: "t", Email: "t@example.com", When: time.Unix(1700000000, 0)}
+	first, _, err := s.CommitChangesOn(ctx, "catalog", plumbing.ZeroHash, map[string][]byte{"a.yaml": []byte("a\n")}, nil, "one", sig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _, err := s.CommitChangesOn(ctx, "catalog", first, map[string][]byte{"b.yaml": []byte("b\n")}, nil, "two", sig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.CommitChangesOn(ctx, "catalog", first, map[string][]byte{"c.yaml": []byte("c\n")}, nil, "stale", sig)
+	if !errors.Is(err, ErrBranchMoved) {
+		t.Fatalf("stale parent: err = %v, want ErrBranchMoved", err)
+	}
+	if tip, _ := s.Tip("catalog"); tip != second {
+		t.Fatalf("tip moved to %s", tip)
 	}
 }

@@ -206,7 +206,7 @@ func (p *Plan) source(name string) *SourceChanges {
 // read returns an old file's bytes; it is called only for deleted files, to learn which
 // source owned them.
 func Diff(branch string, base plumbing.Hash, old map[string]plumbing.Hash, read func(path string) ([]byte, error), files map[string][]byte) (*Plan, error) {
-	p := &Plan{FormatVersion: FormatVersion, Branch: branch, Sources: map[string]*SourceChanges{}}
+	p := &Plan{FormatVersion: FormatVersion, Branch: branch, Sources: map[string]*SourceChanges{}, Changes: []Change{}}
 	if !base.IsZero() {
 		p.Base = base.String()
 	}
