@@ -205,7 +205,13 @@ func runSize(ctx context.Context, cfg Config, n int) ([]Row, error) {
 		return rows, err
 	}
 	file := recordKinds[0].File
-	_, err = run(spec{Case: CaseOne, Swap: []string{filepath.Join(next, file), filepath.Join(dir, recordsDir, file)}}, func(r Row) error {
+	var rec map[string]any
+	for _, r := range changed.Repositories {
+		if r["full_name"] == name {
+			rec = r
+		}
+	}
+	_, err = run(spec{Case: CaseOne, Record: rec, Swap: []string{filepath.Join(next, file), filepath.Join(dir, recordsDir, file)}}, func(r Row) error {
 		if !r.Committed || r.Changed != 1 || r.Added+r.Deleted != 0 {
 			return fmt.Errorf("want a commit changing one entity, got +%d ~%d -%d (committed %v)", r.Added, r.Changed, r.Deleted, r.Committed)
 		}

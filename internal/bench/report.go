@@ -255,7 +255,7 @@ func (rep *Report) legend() []string {
 	items := []string{
 		"records: repositories + teams + users. Each case runs in a child process of its own.",
 		"wall: the child's time for the case: pane from workspace.Load to the commit written (compile.OpenTarget, Plan, Commit); baselines from reading the record files to every entity decoded, mapping only (no validation, merge, relations, rendering or git).",
-		"one record changed: one repository's description; wall is from the changed file's arrival to the new commit, in a process that loaded the workspace and compiled once before (as watch mode will); its peak RSS and cpu include that first compile.",
+		"one record changed: one repository's description; wall is from the changed record's arrival to the new commit, through compile.State (re-map that record, re-merge and re-render what it touches, commit the delta), in a process that compiled the whole org into a State first (as watch mode will); its peak RSS and cpu include that first compile.",
 		"peak RSS: the child's maxrss; cpu: the child's user + system time (extrapolated, like wall, for a sampled baseline).",
 		"X / pane: the baseline's wall time over this row's, same N (> 1: pane is faster), and in parentheses the same ratio of cpu times. For warm rows it is what a full remap by the baseline costs against pane's update; for one record changed, the cpu ratio counts the first compile too.",
 		"Baselines use as many goroutines as pane (GOMAXPROCS); obvious CUE: one cue.Context per goroutine, ctx.CompileString(mapping + record) per record.",
