@@ -622,6 +622,14 @@ func str(v any) string {
 	return s
 }
 
+// Str, Int64 and ForEachMap read decoded records the way the generator does; the fake
+// GitHub API in pkg/source/github/githubtest uses them too.
+var (
+	Str        = str
+	Int64      = toInt64
+	ForEachMap = forEachMap
+)
+
 func toInt64(v any) int64 {
 	switch v := v.(type) {
 	case int64:

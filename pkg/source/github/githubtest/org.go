@@ -235,37 +235,9 @@ func simpleUser(u map[string]any) map[string]any {
 	return out
 }
 
-func str(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func toInt64(v any) int64 {
-	switch v := v.(type) {
-	case int64:
-		return v
-	case int:
-		return int64(v)
-	case float64:
-		return int64(v)
-	case json.Number:
-		n, _ := v.Int64()
-		return n
-	}
-	return 0
-}
-
-func eachMap(v any, f func(map[string]any)) {
-	switch xs := v.(type) {
-	case []map[string]any:
-		for _, m := range xs {
-			f(m)
-		}
-	case []any:
-		for _, x := range xs {
-			if m, ok := x.(map[string]any); ok {
-				f(m)
-			}
-		}
-	}
-}
+// The generator's readers of decoded records.
+var (
+	str     = synth.Str
+	toInt64 = synth.Int64
+	eachMap = synth.ForEachMap
+)
