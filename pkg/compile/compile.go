@@ -422,11 +422,14 @@ func mapAll(ctx context.Context, ws *workspace.Workspace, srcs []source.Source, 
 
 	var out []contribution
 	var findings diag.List
+	var mfs []diag.Finding
+	var mkeys []string
 	for i, j := range jobs {
 		st := stats[j.src]
 		recDesc := fmt.Sprintf("source %s, record %s %q", j.src, j.rec.Type, j.rec.Key)
 		if errs[i] != nil {
-			findings = append(findings, mappingFindings(errs[i], j, recDesc)...)
+			fs, ks := mappingFindings(errs[i], j, recDesc)
+			mfs, mkeys = append(mfs, fs...), append(mkeys, ks...)
 			continue
 		}
 		if results[i].Filtered {
@@ -452,17 +455,55 @@ func mapAll(ctx context.Context, ws *workspace.Workspace, srcs []source.Source, 
 			})
 		}
 	}
+	findings = append(findings, foldFindings(mfs, mkeys)...)
 	return append(out, declared...), append(findings, declFindings...)
 }
 
-func mappingFindings(err error, j job, recDesc string) diag.List {
+// mappingFindings turns a mapping's failure on one record into findings, each with a
+// key that is the same for the same problem on other records (place, mapping, field).
+func mappingFindings(err error, j job, recDesc string) ([]diag.Finding, []string) {
 	me, ok := err.(*mapping.Error)
 	if !ok {
-		return diag.List{{Where: j.m.Where, Message: fmt.Sprintf("mapping %q, %s: %v", j.m.Name, recDesc, err)}}
+		return []diag.Finding{{Where: j.m.Where, Message: fmt.Sprintf("mapping %q, %s: %v", j.m.Name, recDesc, err)}},
+			[]string{j.m.Where + "\x00" + j.m.Name + "\x00" + err.Error()}
 	}
-	var out diag.List
+	var out []diag.Finding
+	var keys []string
 	for _, f := range me.Findings {
 		out = append(out, diag.Finding{Where: f.Where, Message: fmt.Sprintf("mapping %q, %s (%s): %s", j.m.Name, recDesc, j.rec.Where, f.Message)})
+		field, _, _ := strings.Cut(f.Message, ":")
+		keys = append(keys, f.Where+"\x00"+j.m.Name+"\x00"+field)
+	}
+	return out, keys
+}
+
+// maxSameProblem is how many records a repeated mapping problem is shown for; the rest
+// are counted. A typo in a mapping fails every record the same way: ten thousand lines
+// would hide everything else.
+const maxSameProblem = 3
+
+// foldFindings keeps the first few findings of each key and adds a count of the rest.
+func foldFindings(fs []diag.Finding, keys []string) diag.List {
+	count := map[string]int{}
+	var out diag.List
+	var order []string
+	where := map[string]string{}
+	for i, f := range fs {
+		k := keys[i]
+		if count[k] == 0 {
+			order = append(order, k)
+			where[k] = f.Where
+		}
+		count[k]++
+		if count[k] <= maxSameProblem {
+			out = append(out, f)
+		}
+	}
+	for _, k := range order {
+		if n := count[k] - maxSameProblem; n > 0 {
+			parts := strings.SplitN(k, "\x00", 3)
+			out = append(out, diag.Finding{Where: where[k], Message: fmt.Sprintf("mapping %q: the same problem with %s in %d more records", parts[1], parts[2], n)})
+		}
 	}
 	return out
 }
