@@ -73,7 +73,7 @@ func cmdFakeGitHub(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	token := ts.Getenv("GITHUB_TOKEN")
 	if token == "" {
-		token = "ghp_ScriptDefaultToken0123456789abcdefgh"
+		token = "ghs_ScriptDefaultToken0123456789abcdefgh"
 		ts.Setenv("GITHUB_TOKEN", token)
 	}
 	srv := githubtest.New(githubtest.Options{Token: token}, org)

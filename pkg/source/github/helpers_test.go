@@ -17,7 +17,7 @@ import (
 	"github.com/pane-dev/pane/pkg/source/github/githubtest"
 )
 
-const testToken = "ghp_TestToken0123456789abcdefghijklmnopq"
+const testToken = "gho_TestToken0123456789abcdefghijklmnopq"
 
 // clock is a fake clock: sleeping advances it at once, so waiting for a rate limit's
 // reset takes no time and tests never depend on the wall clock.

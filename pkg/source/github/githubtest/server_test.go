@@ -12,7 +12,7 @@ import (
 	"github.com/pane-dev/pane/internal/synth"
 )
 
-const tok = "ghp_fake0123456789abcdefghijklmnopqrstu"
+const tok = "gho_fake0123456789abcdefghijklmnopqrstu"
 
 func get(t *testing.T, url string, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
