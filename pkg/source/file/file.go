@@ -226,9 +226,11 @@ const parallelMin = 256
 // anything else (which then takes the sequential path, with its precise errors).
 func splitArray(data []byte) ([]json.RawMessage, bool) {
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '[' || !json.Valid(data) {
+	if len(trimmed) == 0 || trimmed[0] != '[' {
 		return nil, false
 	}
+	// One pass: the decoder checks each element as it cuts it out, then the closing
+	// bracket and that nothing follows.
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if _, err := dec.Token(); err != nil {
 		return nil, false
@@ -240,6 +242,12 @@ func splitArray(data []byte) ([]json.RawMessage, bool) {
 			return nil, false
 		}
 		out = append(out, raw)
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim(']') {
+		return nil, false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, false
 	}
 	return out, true
 }

@@ -578,3 +578,14 @@ func TestDecodeParallelSameAsSequential(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestSplitArrayRejects(t *testing.T) {
+	for _, in := range []string{`[1, 2`, `[1, 2] x`, `[1, 2]]`, `{"a": 1}`, `[1 2]`, `[{"a": }]`, ``} {
+		if _, ok := splitArray([]byte(in)); ok {
+			t.Errorf("splitArray(%q) accepted", in)
+		}
+	}
+	if elems, ok := splitArray([]byte(" [ {\"a\": 1} , [2] , \"x\" ] \n")); !ok || len(elems) != 3 {
+		t.Errorf("valid array: %v %v", elems, ok)
+	}
+}
