@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
 
@@ -98,7 +99,7 @@ func Load(ctx *cue.Context, root, dir string) (*Set, diag.List) {
 	if err != nil {
 		return nil, diag.FromCUE(err, root, "")
 	}
-	var findings diag.List
+	findings := splitDefinitions(insts[0].Files, root)
 	for iter.Next() {
 		mv := iter.Value()
 		name := iter.Selector().Unquoted()
@@ -262,4 +263,35 @@ func relPath(root, path string) string {
 		return filepath.ToSlash(rel)
 	}
 	return path
+}
+
+// splitDefinitions warns about a mapping written in more than one file: CUE unifies them
+// into one mapping, which is more often a copy-paste accident (two mappings with the same
+// name) than intended.
+func splitDefinitions(files []*ast.File, root string) diag.List {
+	first := map[string]string{} // name -> file:line:col of its first definition
+	fileOf := map[string]string{}
+	var out diag.List
+	for _, f := range files {
+		for _, d := range f.Decls {
+			field, ok := d.(*ast.Field)
+			if !ok {
+				continue
+			}
+			name, _, err := ast.LabelName(field.Label)
+			if err != nil || strings.HasPrefix(name, "#") || strings.HasPrefix(name, "_") {
+				continue
+			}
+			where := diag.Pos(field.Pos(), root)
+			if prev, seen := first[name]; seen && fileOf[name] != f.Filename {
+				out = append(out, diag.Finding{Where: where, Severity: diag.Warning,
+					Message: fmt.Sprintf("%q is also defined at %s: CUE unifies the two into one mapping; rename one if they are meant to be two", name, prev)})
+				continue
+			}
+			if _, seen := first[name]; !seen {
+				first[name], fileOf[name] = where, f.Filename
+			}
+		}
+	}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 
 	"github.com/pane-dev/pane/internal/synth"
+	"github.com/pane-dev/pane/pkg/diag"
 )
 
 func writeMapping(t testing.TB, files map[string]string) string {
@@ -359,5 +360,25 @@ func TestExampleMappingMissingFields(t *testing.T) {
 	}
 	if tags := e.Metadata()["tags"].([]any); len(tags) != 0 {
 		t.Errorf("tags: %v", tags)
+	}
+}
+
+func TestSplitDefinitionWarning(t *testing.T) {
+	root := writeMapping(t, map[string]string{
+		"a.cue": simple,
+		"b.cue": "package mappings\n\n// pasted from a.cue\nrepos: {filter: true}\n",
+	})
+	set, findings := Load(cuecontext.New(), root, filepath.Join(root, "cue", "mappings"))
+	if len(set.Mappings) != 1 {
+		t.Fatalf("mappings: %d", len(set.Mappings))
+	}
+	if len(findings) != 1 || findings[0].Severity != diag.Warning || findings[0].Where != "cue/mappings/b.cue:4:1" ||
+		!strings.Contains(findings[0].Message, `"repos" is also defined at cue/mappings/a.cue:5:1`) {
+		t.Fatalf("findings: %v", findings)
+	}
+	// Within one file, and for definitions and hidden fields, nothing is said.
+	root = writeMapping(t, map[string]string{"a.cue": simple + "\n#Common: {y: 2}\n", "b.cue": "package mappings\n\n#Common: {z: 3}\n"})
+	if _, findings := Load(cuecontext.New(), root, filepath.Join(root, "cue", "mappings")); len(findings) != 0 {
+		t.Fatalf("findings: %v", findings)
 	}
 }
