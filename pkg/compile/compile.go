@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"cuelang.org/go/cue"
+	"github.com/go-git/go-git/v5/plumbing"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pane-dev/pane/pkg/catalog"
@@ -41,6 +42,10 @@ type Snapshot struct {
 	Files map[string][]byte
 	// Owners lists, per entity path, the sources that produced it (sorted).
 	Owners map[string][]string
+	// Hashes and Refs are each file's git blob hash and its entity's ref, computed once
+	// here so that reconciliation, plan and commit neither hash nor parse them again.
+	Hashes map[string]plumbing.Hash
+	Refs   map[string]string
 }
 
 // SourceStats is what one source contributed.
@@ -532,7 +537,8 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 	sort.Strings(keys)
 
 	failed := map[string]bool{} // refs with errors of their own: not also reported as missing
-	snap := &Snapshot{Entities: map[string]catalog.Entity{}, Files: map[string][]byte{}, Owners: map[string][]string{}}
+	snap := &Snapshot{Entities: map[string]catalog.Entity{}, Files: map[string][]byte{}, Owners: map[string][]string{},
+		Hashes: map[string]plumbing.Hash{}, Refs: map[string]string{}}
 	for _, k := range keys {
 		e, sources, err := mergeRef(groups[k])
 		if err != nil {
@@ -579,6 +585,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 
 	// Render, in parallel: a big catalog is tens of thousands of files.
 	rendered := make([][]byte, len(keys))
+	hashes := make([]plumbing.Hash, len(keys))
 	renderErr := make([]error, len(keys))
 	var rg errgroup.Group
 	rg.SetLimit(workers)
@@ -593,6 +600,9 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 				r = rels[k]
 			}
 			rendered[i], renderErr[i] = c.render(e, r)
+			if renderErr[i] == nil {
+				hashes[i] = plumbing.ComputeHash(plumbing.BlobObject, rendered[i])
+			}
 			return nil
 		})
 	}
@@ -606,7 +616,10 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 			findings = append(findings, diag.Finding{Where: groups[k][0].where, Message: renderErr[i].Error()})
 			continue
 		}
-		snap.Files[e.Ref().Path()] = rendered[i]
+		path := e.Ref().Path()
+		snap.Files[path] = rendered[i]
+		snap.Hashes[path] = hashes[i]
+		snap.Refs[path] = e.Ref().String()
 	}
 	_ = ctx
 	return snap, findings
@@ -626,12 +639,18 @@ func mergeRef(cs []contribution) (catalog.Entity, []string, diag.List) {
 		return nil, nil, err
 	}
 	var sources, origins []string
+	seen := map[string]bool{}
 	for _, c := range cs {
-		if len(sources) == 0 || sources[len(sources)-1] != c.source {
-			sources = append(sources, c.source)
+		// A contribution kept for several held-back sources names them all ("a,b").
+		for _, s := range strings.Split(c.source, ",") {
+			if !seen[s] {
+				seen[s] = true
+				sources = append(sources, s)
+			}
 		}
 		origins = append(origins, c.origin)
 	}
+	sort.Strings(sources)
 	e.SetAnnotation(catalog.AnnotationSource, strings.Join(sources, ","))
 	e.SetAnnotation(catalog.AnnotationOrigin, strings.Join(origins, ","))
 	return e, sources, nil

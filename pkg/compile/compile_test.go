@@ -11,7 +11,10 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/pane-dev/pane/internal/synth"
+	"github.com/pane-dev/pane/pkg/plan"
 	"github.com/pane-dev/pane/pkg/workspace"
 )
 
@@ -296,4 +299,45 @@ func FuzzDecodeResult(f *testing.F) {
 			t.Fatalf("re-encoded value does not decode: %v", err)
 		}
 	})
+}
+
+// TestDiffKnownSameAsDiff: the plan from what the snapshot knows (hashes, refs, owners)
+// is the plan Diff makes by hashing and parsing every file.
+func TestDiffKnownSameAsDiff(t *testing.T) {
+	ws := loadWS(t, syntheticWorkspace(t, 120))
+	snap := compileOK(t, ws, Options{})
+	old := map[string]plumbing.Hash{}
+	oldBytes := map[string][]byte{}
+	i := 0
+	for _, p := range sortedKeys(snap.Files) {
+		switch i % 4 {
+		case 0: // unchanged
+			old[p] = snap.Hashes[p]
+			oldBytes[p] = snap.Files[p]
+		case 1: // changed
+			b := append([]byte("# before\n"), snap.Files[p]...)
+			old[p] = plumbing.ComputeHash(plumbing.BlobObject, b)
+			oldBytes[p] = b
+		} // else: added
+		i++
+	}
+	gone := "component/default/gone.yaml"
+	oldBytes[gone] = []byte("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: gone\n  annotations:\n    pane.dev/source: github\n")
+	old[gone] = plumbing.ComputeHash(plumbing.BlobObject, oldBytes[gone])
+	read := func(p string) ([]byte, error) { return oldBytes[p], nil }
+	want, err := plan.Diff("catalog", plumbing.ZeroHash, old, read, snap.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := plan.DiffKnown("catalog", plumbing.ZeroHash, old, read, snap.Files,
+		&plan.Known{Hashes: snap.Hashes, Refs: snap.Refs, Sources: snap.Owners})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("DiffKnown differs from Diff:\n got %s\nwant %s", got.Headline(), want.Headline())
+	}
+	if want.Summary.Added == 0 || want.Summary.Changed == 0 || want.Summary.Deleted != 1 {
+		t.Fatalf("the test did not exercise every op: %s", want.Headline())
+	}
 }

@@ -188,10 +188,7 @@ func reconcile(ws *workspace.Workspace, base *Base, snap *Snapshot, failed map[s
 	}
 	st(DeclaredSource)
 	// Owners of unchanged files are the new snapshot's; changed and deleted files are read.
-	newHash := map[string]plumbing.Hash{}
-	for p, b := range snap.Files {
-		newHash[p] = plumbing.ComputeHash(plumbing.BlobObject, b)
-	}
+	newHash := snap.Hashes
 	var touched []*oldEntity
 	paths := make([]string, 0, len(base.Files))
 	for p := range base.Files {

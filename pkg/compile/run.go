@@ -80,7 +80,9 @@ func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options)
 	if res.Snapshot == nil {
 		return out, nil
 	}
-	out.Plan, err = plan.Diff(t.Branch, tip, old, base.Read, res.Snapshot.Files)
+	snap := res.Snapshot
+	out.Plan, err = plan.DiffKnown(t.Branch, tip, old, base.Read, snap.Files,
+		&plan.Known{Hashes: snap.Hashes, Refs: snap.Refs, Sources: snap.Owners})
 	if err != nil {
 		return nil, err
 	}

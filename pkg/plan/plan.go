@@ -206,6 +206,23 @@ func (p *Plan) source(name string) *SourceChanges {
 // read returns an old file's bytes; it is called only for deleted files, to learn which
 // source owned them.
 func Diff(branch string, base plumbing.Hash, old map[string]plumbing.Hash, read func(path string) ([]byte, error), files map[string][]byte) (*Plan, error) {
+	return DiffKnown(branch, base, old, read, files, nil)
+}
+
+// Known is what the caller already knows about the new files, so that Diff need not
+// hash or parse them again: blob hashes, and each file's ref and owning sources.
+type Known struct {
+	Hashes  map[string]plumbing.Hash
+	Refs    map[string]string
+	Sources map[string][]string
+}
+
+// DiffKnown is Diff with what the caller knows of the new files; any path it does not
+// know is hashed and parsed as Diff does.
+func DiffKnown(branch string, base plumbing.Hash, old map[string]plumbing.Hash, read func(path string) ([]byte, error), files map[string][]byte, known *Known) (*Plan, error) {
+	if known == nil {
+		known = &Known{}
+	}
 	p := &Plan{FormatVersion: FormatVersion, Branch: branch, Sources: map[string]*SourceChanges{}, Changes: []Change{}}
 	if !base.IsZero() {
 		p.Base = base.String()
@@ -214,14 +231,22 @@ func Diff(branch string, base plumbing.Hash, old map[string]plumbing.Hash, read 
 		h, ok := old[path]
 		op := Added
 		if ok {
-			if h == plumbing.ComputeHash(plumbing.BlobObject, b) {
+			nh, hashed := known.Hashes[path]
+			if !hashed {
+				nh = plumbing.ComputeHash(plumbing.BlobObject, b)
+			}
+			if h == nh {
 				continue
 			}
 			op = Changed
 		}
-		ref, sources, err := identify(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+		ref, refKnown := known.Refs[path]
+		sources, srcKnown := known.Sources[path]
+		if !refKnown || !srcKnown {
+			var err error
+			if ref, sources, err = identify(b); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
 		}
 		c := Change{Op: op, Ref: ref, Path: path, Sources: sources}
 		if op == Changed {
