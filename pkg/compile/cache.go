@@ -177,29 +177,44 @@ func (c *cache) save() error {
 	for k := range c.usedOK {
 		body.Write(k[:])
 	}
-	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
+	return writeAtomic(c.path, func(f io.Writer) error {
+		w := bufio.NewWriter(f)
+		w.WriteString(cacheMagic)
+		w.Write(c.salt[:])
+		binary.Write(w, binary.LittleEndian, uint64(body.Len()))
+		sum := sha256.Sum256(body.Bytes())
+		w.Write(sum[:])
+		w.Write(body.Bytes())
+		return w.Flush()
+	})
+}
+
+// writeAtomic writes a file of pane's caches so that a reader sees the old one or the
+// whole new one, never a part: a temporary file in the same directory, synced, renamed.
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".results-*")
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriter(tmp)
-	w.WriteString(cacheMagic)
-	w.Write(c.salt[:])
-	binary.Write(w, binary.LittleEndian, uint64(body.Len()))
-	sum := sha256.Sum256(body.Bytes())
-	w.Write(sum[:])
-	w.Write(body.Bytes())
-	if err := w.Flush(); err != nil {
-		tmp.Close()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := write(f); err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
+	if err := f.Sync(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), c.path)
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 func (c *cache) key(kind string, h [32]byte) [32]byte {

@@ -112,20 +112,11 @@ func (s *recordSaver) wait() {
 	}
 }
 
-func saveRecords(path, name string, fetched time.Time, recs []source.Record) (err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".records-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
+func saveRecords(path, name string, fetched time.Time, recs []source.Record) error {
+	return writeAtomic(path, func(f io.Writer) error { return encodeRecords(f, name, fetched, recs) })
+}
+
+func encodeRecords(f io.Writer, name string, fetched time.Time, recs []source.Record) error {
 	zw, err := gzip.NewWriterLevel(f, gzip.BestSpeed)
 	if err != nil {
 		return err
@@ -161,16 +152,7 @@ func saveRecords(path, name string, fetched time.Time, recs []source.Record) (er
 	if err := bw.Flush(); err != nil {
 		return err
 	}
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return zw.Close()
 }
 
 // recordEncoder writes decoded JSON back as JSON, keeping integral floats floats.

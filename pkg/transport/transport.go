@@ -108,7 +108,7 @@ func New(next http.RoundTripper, o Options) http.RoundTripper {
 		o.Timeout = DefaultTimeout
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = Sleep
 	}
 	if o.BaseURL != nil {
 		u := *o.BaseURL
@@ -146,7 +146,9 @@ func NewClient(o Options) *http.Client {
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits for d or until ctx is done, whichever comes first: the default of
+// Options.Sleep, and of any other waiting a source does.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

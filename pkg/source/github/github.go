@@ -213,7 +213,7 @@ func New(name string, cfg Config, creds Credentials, opts Options) (*Source, err
 		s.opts.Now = time.Now
 	}
 	if s.opts.Sleep == nil {
-		s.opts.Sleep = sleep
+		s.opts.Sleep = transport.Sleep
 	}
 	maxWait := DefaultMaxWait
 	if cfg.RateLimit.MaxWait != "" {
@@ -353,18 +353,4 @@ type failed struct {
 func (f failed) Name() string { return f.name }
 func (f failed) Fetch(context.Context, func(source.Record) error) error {
 	return f.err
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
