@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync/atomic"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -42,6 +43,30 @@ type Mapping struct {
 	filter bool
 	// fields, when set, is the only part of a record the mapping can observe.
 	fields *fieldTree
+	// fast, when set, maps records without the CUE evaluator (see fast.go); fastWhy says
+	// why a mapping has none.
+	fast    *fastProgram
+	fastWhy string
+	stats   *fastStats
+}
+
+// fastStats counts records the fast path mapped and those it handed to CUE.
+type fastStats struct{ hits, fallbacks atomic.Int64 }
+
+// FastPath reports whether the mapping has a fast path and, if not, why.
+func (m *Mapping) FastPath() (bool, string) { return m.fast != nil, m.fastWhy }
+
+// FastStats returns how many records the fast path mapped and how many it left to CUE.
+func (m *Mapping) FastStats() (hits, fallbacks int64) {
+	return m.stats.hits.Load(), m.stats.fallbacks.Load()
+}
+
+// DisableFast makes every mapping of the set evaluate with CUE alone: for tests that
+// compare the two, and for PANE_FASTPATH=off.
+func (s *Set) DisableFast() {
+	for _, m := range s.Mappings {
+		m.fast, m.fastWhy = nil, "disabled"
+	}
 }
 
 // Set is every mapping of a workspace.
@@ -109,7 +134,7 @@ func Load(ctx *cue.Context, root, dir string) (*Set, diag.List) {
 			continue // a helper value, not a mapping
 		}
 		where := diag.Pos(mv.Pos(), root)
-		m := &Mapping{Name: name, Where: where, root: root, ctx: ctx, v: mv, filter: mv.LookupPath(pathFilter).Exists()}
+		m := &Mapping{Name: name, Where: where, root: root, ctx: ctx, v: mv, filter: mv.LookupPath(pathFilter).Exists(), stats: &fastStats{}}
 		bad := func(msg string) {
 			findings = append(findings, diag.Finding{Where: where, Message: fmt.Sprintf("mapping %q: %s", name, msg)})
 		}
@@ -137,10 +162,18 @@ func Load(ctx *cue.Context, root, dir string) (*Set, diag.List) {
 			if fields, ok := projection(insts[0].Files, mv); ok {
 				m.fields = fields
 			}
+			if prog, err := compileFast(insts[0].Files, name); err == nil {
+				m.fast = prog
+			} else {
+				m.fastWhy = err.Error()
+			}
 			set.Mappings = append(set.Mappings, m)
 		}
 	}
 	sort.Slice(set.Mappings, func(i, j int) bool { return set.Mappings[i].Name < set.Mappings[j].Name })
+	if os.Getenv("PANE_FASTPATH") == "off" {
+		set.DisableFast()
+	}
 	return set, findings
 }
 
@@ -153,6 +186,18 @@ type Result struct {
 
 // Eval maps one record. data is the decoded record; key and where identify it in errors.
 func (m *Mapping) Eval(data any) (Result, error) {
+	if m.fast != nil {
+		if res, ok := m.fast.eval(project(data, m.fields)); ok {
+			m.stats.hits.Add(1)
+			return res, nil
+		}
+		m.stats.fallbacks.Add(1)
+	}
+	return m.evalCUE(data)
+}
+
+// evalCUE maps one record with the CUE evaluator.
+func (m *Mapping) evalCUE(data any) (Result, error) {
 	filled, skip, err := m.fill(data)
 	if err != nil || skip {
 		return Result{Filtered: skip}, err

@@ -230,7 +230,7 @@ func BenchmarkMapRepository(b *testing.B) {
 	set, _ := loadSet(b, exampleMapping(b))
 	m := set.For("github", "repository")[0]
 	org := synth.Generate(1, 10000)
-	recs := org.Repositories
+	recs := asDecoded(b, org.Repositories)
 	b.Run("serial", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
@@ -284,8 +284,8 @@ func TestProjectionSameResult(t *testing.T) {
 			recs = org.Users
 		}
 		for i, r := range recs {
-			a, errA := m.Eval(r)
-			b, errB := whole.Eval(r)
+			a, errA := m.evalCUE(r)
+			b, errB := whole.evalCUE(r)
 			if (errA == nil) != (errB == nil) || summaryAll(a) != summaryAll(b) {
 				t.Fatalf("%s record %d: projected %v %v, whole %v %v", m.Name, i, summaryAll(a), errA, summaryAll(b), errB)
 			}
