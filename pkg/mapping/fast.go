@@ -108,11 +108,11 @@ func (e *fenv) inField(name string) (any, error) {
 }
 
 type fastProgram struct {
-	in       *inType
-	filter   fexpr
-	out      fexpr
-	lets     []fexpr
-	nvars    int
+	in     *inType
+	filter fexpr
+	out    fexpr
+	lets   []fexpr
+	nvars  int
 }
 
 // binding kinds
