@@ -266,20 +266,28 @@ func (c *cache) storeResult(k [32]byte, res mapping.Result) {
 	c.mu.Unlock()
 }
 
+// entityHash is the hash the cache knows an entity by (none without a cache).
+func entityHash(c *cache, e catalog.Entity) [32]byte {
+	if c == nil {
+		return [32]byte{}
+	}
+	return mapping.Hash(map[string]any(e))
+}
+
 // render returns the entity rendered with its relations, from the cache when this exact
-// entity and relations were rendered before.
-func (c *cache) render(e catalog.Entity, rels []catalog.Relation) ([]byte, error) {
+// entity (eh: mapping.Hash of it) and relations were rendered before.
+func (c *cache) render(e catalog.Entity, eh [32]byte, rels []catalog.Relation) ([]byte, error) {
 	if c == nil {
 		return catalog.Render(e, rels)
 	}
 	h := sha256.New()
-	mapping.HashValue(h, map[string]any(e))
+	h.Write(eh[:])
 	for _, r := range rels {
 		fmt.Fprintf(h, "\x00%s\x00%s", r.Type, r.TargetRef.String())
 	}
-	var eh [32]byte
-	h.Sum(eh[:0])
-	k := c.key("render", eh)
+	var rh [32]byte
+	h.Sum(rh[:0])
+	k := c.key("render", rh)
 	c.mu.Lock()
 	b, ok := c.mapped[k]
 	if ok {
@@ -299,12 +307,8 @@ func (c *cache) render(e catalog.Entity, rels []catalog.Relation) ([]byte, error
 	return b, nil
 }
 
-// validated reports whether this exact entity passed its schema before.
-func (c *cache) validated(e catalog.Entity) ([32]byte, bool) {
-	h := sha256.New()
-	mapping.HashValue(h, map[string]any(e))
-	var eh [32]byte
-	h.Sum(eh[:0])
+// validated reports whether the entity whose mapping.Hash is eh passed its schema before.
+func (c *cache) validated(eh [32]byte) ([32]byte, bool) {
 	k := c.key("valid", eh)
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -222,6 +222,11 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 		if o, ok := s.(interface{ SetOutput(*slog.Logger, io.Writer) }); ok {
 			o.SetOutput(log, opts.Progress)
 		}
+		// Sources that can decode part of a record (the file source) decode what the
+		// mappings read.
+		if p, ok := s.(interface{ Project(map[string]*source.Fields) }); ok && ws.Mappings != nil {
+			p.Project(ws.Mappings.FieldsFor(s.Name()))
+		}
 	}
 
 	// Fetch every source; a failing source is reported and fails the compile.
@@ -550,7 +555,9 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 		snap.Owners[e.Ref().Path()] = sources
 	}
 
-	// Validate against the kind schemas, in parallel.
+	// Validate against the kind schemas, in parallel. The cache knows an entity by the
+	// hash of its content, computed once here for validation and rendering.
+	ehash := make([][32]byte, len(keys))
 	if ws.Schemas != nil {
 		vf := make([]diag.List, len(keys))
 		var g errgroup.Group
@@ -561,7 +568,10 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 				continue
 			}
 			g.Go(func() error {
-				vf[i] = validate(ws, e, groups[k], c)
+				if c != nil {
+					ehash[i] = mapping.Hash(map[string]any(e))
+				}
+				vf[i] = validate(ws, e, ehash[i], groups[k], c)
 				return nil
 			})
 		}
@@ -599,7 +609,10 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 			if ws.Config.Output.Relations {
 				r = rels[k]
 			}
-			rendered[i], renderErr[i] = c.render(e, r)
+			if c != nil && ws.Schemas == nil {
+				ehash[i] = mapping.Hash(map[string]any(e))
+			}
+			rendered[i], renderErr[i] = c.render(e, ehash[i], r)
 			if renderErr[i] == nil {
 				hashes[i] = plumbing.ComputeHash(plumbing.BlobObject, rendered[i])
 			}
@@ -658,14 +671,14 @@ func mergeRef(cs []contribution) (catalog.Entity, []string, diag.List) {
 
 // validate checks an entity against its kind's schema, remembering verdicts in the
 // cache.
-func validate(ws *workspace.Workspace, e catalog.Entity, cs []contribution, c *cache) diag.List {
+func validate(ws *workspace.Workspace, e catalog.Entity, eh [32]byte, cs []contribution, c *cache) diag.List {
 	if ws.Schemas == nil {
 		return nil
 	}
 	var key [32]byte
 	if c != nil {
 		var ok bool
-		if key, ok = c.validated(e); ok {
+		if key, ok = c.validated(eh); ok {
 			return nil
 		}
 	}

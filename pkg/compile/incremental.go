@@ -183,7 +183,7 @@ func (s *State) Apply(ctx context.Context, src string, upserts []source.Record, 
 			findings = append(findings, err...)
 			continue
 		}
-		findings = append(findings, validate(s.ws, e, groups[k], s.cache)...)
+		findings = append(findings, validate(s.ws, e, entityHash(s.cache, e), groups[k], s.cache)...)
 		entities[k] = e
 		owners[k] = sources
 	}
@@ -234,7 +234,7 @@ func (s *State) Apply(ctx context.Context, src string, upserts []source.Record, 
 		if s.ws.Config.Output.Relations {
 			rels = s.graph.Relations(k)
 		}
-		b, err := s.cache.render(e, rels)
+		b, err := s.cache.render(e, entityHash(s.cache, e), rels)
 		if err != nil {
 			for _, kk := range keys {
 				s.graph.Put(kk, previous[kk])

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/pane-dev/pane/internal/synth"
 	"github.com/pane-dev/pane/pkg/diag"
+	"github.com/pane-dev/pane/pkg/source"
 )
 
 func writeMapping(t testing.TB, files map[string]string) string {
@@ -380,5 +382,37 @@ func TestSplitDefinitionWarning(t *testing.T) {
 	root = writeMapping(t, map[string]string{"a.cue": simple + "\n#Common: {y: 2}\n", "b.cue": "package mappings\n\n#Common: {z: 3}\n"})
 	if _, findings := Load(cuecontext.New(), root, filepath.Join(root, "cue", "mappings")); len(findings) != 0 {
 		t.Fatalf("findings: %v", findings)
+	}
+}
+
+// TestFieldsSameAsProjection: a record cut down to Set.Fields (what a source decodes)
+// projects to what the mapping sees of the whole record.
+func TestFieldsSameAsProjection(t *testing.T) {
+	set, _ := loadSet(t, exampleMapping(t))
+	org := synth.Generate(5, 50)
+	for _, m := range set.Mappings {
+		f := set.Fields(m.Source, m.Record)
+		if f == nil {
+			t.Fatalf("%s: no fields", m.Name)
+		}
+		var recs []map[string]any
+		switch m.Record {
+		case "repository":
+			recs = asDecoded(t, org.Repositories)
+		case "team":
+			recs = asDecoded(t, org.Teams)
+		case "user":
+			recs = asDecoded(t, org.Users)
+		}
+		for i, r := range recs {
+			a := project(source.Project(r, f), m.fields)
+			b := project(r, m.fields)
+			if !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s record %d: %v != %v", m.Name, i, a, b)
+			}
+		}
+	}
+	if f := set.Fields("github", "nothing"); f != nil {
+		t.Fatalf("a type no mapping takes: %v, want nil (whole)", f)
 	}
 }

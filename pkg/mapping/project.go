@@ -5,6 +5,8 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
+
+	"github.com/pane-dev/pane/pkg/source"
 )
 
 // fieldTree is the part of a record a mapping can observe. A node with whole set keeps
@@ -214,6 +216,61 @@ func (t *fieldTree) paths(prefix string) []string {
 			p = prefix + "." + k
 		}
 		out = append(out, c.paths(p)...)
+	}
+	return out
+}
+
+// Fields returns the part of a source's records of one type that its mappings can
+// observe, for sources that can decode only that; nil means the whole record (no
+// mapping takes the type, or one of them may read anything).
+func (s *Set) Fields(src, record string) *source.Fields {
+	ms := s.For(src, record)
+	if len(ms) == 0 {
+		return nil
+	}
+	var out *source.Fields
+	for i, m := range ms {
+		if m.fields == nil {
+			return nil
+		}
+		f := m.fields.export()
+		if i == 0 {
+			out = f
+		} else {
+			out = source.Union(out, f)
+		}
+		if out == nil {
+			return nil
+		}
+	}
+	return out
+}
+
+func (t *fieldTree) export() *source.Fields {
+	if t == nil || t.whole {
+		return &source.Fields{Whole: true}
+	}
+	f := &source.Fields{Sub: make(map[string]*source.Fields, len(t.children))}
+	for k, c := range t.children {
+		f.Sub[k] = c.export()
+	}
+	return f
+}
+
+// FieldsFor returns Fields for every record type of a source that its mappings can be
+// shown to read only part of; types not in the map are read whole.
+func (s *Set) FieldsFor(src string) map[string]*source.Fields {
+	out := map[string]*source.Fields{}
+	for _, m := range s.Mappings {
+		if m.Source != src {
+			continue
+		}
+		if _, done := out[m.Record]; done {
+			continue
+		}
+		if f := s.Fields(src, m.Record); f != nil {
+			out[m.Record] = f
+		}
 	}
 	return out
 }
