@@ -224,7 +224,9 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 		}
 		// Sources that can decode part of a record (the file source) decode what the
 		// mappings read.
-		if p, ok := s.(interface{ Project(map[string]*source.Fields) }); ok && ws.Mappings != nil {
+		if p, ok := s.(interface {
+			Project(map[string]*source.Fields)
+		}); ok && ws.Mappings != nil {
 			p.Project(ws.Mappings.FieldsFor(s.Name()))
 		}
 	}
