@@ -48,6 +48,8 @@ type cache struct {
 	usedOK  map[[32]byte]struct{}
 	hits    int
 	misses  int
+	// dirty: this compile added entries the file does not hold.
+	dirty bool
 }
 
 // buildID identifies this pane binary: its module version and VCS revision when built
@@ -126,65 +128,77 @@ func (c *cache) load() error {
 	if salt != c.salt {
 		return nil // another pane build or other mappings/schemas: start empty
 	}
-	r := bytes.NewReader(body)
-	var count uint64
-	if err := binary.Read(r, binary.LittleEndian, &count); err != nil {
-		return err
+	// Entries are slices of the file's bytes: one allocation, however many entries.
+	short := fmt.Errorf("entry longer than the file")
+	if len(body) < 8 {
+		return short
 	}
+	count := binary.LittleEndian.Uint64(body)
+	body = body[8:]
+	if count > uint64(len(body))/36 {
+		return short
+	}
+	c.mapped = make(map[[32]byte][]byte, count)
 	for i := uint64(0); i < count; i++ {
-		var k [32]byte
-		var l uint32
-		if _, err := io.ReadFull(r, k[:]); err != nil {
-			return err
+		if len(body) < 36 {
+			return short
 		}
-		if err := binary.Read(r, binary.LittleEndian, &l); err != nil {
-			return err
+		k := [32]byte(body[:32])
+		l := uint64(binary.LittleEndian.Uint32(body[32:36]))
+		body = body[36:]
+		if l > uint64(len(body)) {
+			return short
 		}
-		if uint64(l) > uint64(r.Len()) {
-			return fmt.Errorf("entry longer than the file")
-		}
-		v := make([]byte, l)
-		if _, err := io.ReadFull(r, v); err != nil {
-			return err
-		}
-		c.mapped[k] = v
+		c.mapped[k] = body[:l:l]
+		body = body[l:]
 	}
-	if err := binary.Read(r, binary.LittleEndian, &count); err != nil {
-		return err
+	if len(body) < 8 {
+		return short
 	}
+	count = binary.LittleEndian.Uint64(body)
+	body = body[8:]
+	if count != uint64(len(body))/32 || uint64(len(body))%32 != 0 {
+		return short
+	}
+	c.valid = make(map[[32]byte]struct{}, count)
 	for i := uint64(0); i < count; i++ {
-		var k [32]byte
-		if _, err := io.ReadFull(r, k[:]); err != nil {
-			return err
-		}
-		c.valid[k] = struct{}{}
+		c.valid[[32]byte(body[i*32:])] = struct{}{}
 	}
 	return nil
 }
 
-// save writes the entries this compile used, atomically.
+// save writes the entries this compile used, atomically; when those are exactly the
+// entries the file holds, it leaves the file as it is.
 func (c *cache) save() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var body bytes.Buffer
-	binary.Write(&body, binary.LittleEndian, uint64(len(c.usedMap)))
-	for k, v := range c.usedMap {
-		body.Write(k[:])
-		binary.Write(&body, binary.LittleEndian, uint32(len(v)))
-		body.Write(v)
+	if !c.dirty && len(c.usedMap) == len(c.mapped) && len(c.usedOK) == len(c.valid) {
+		return nil
 	}
-	binary.Write(&body, binary.LittleEndian, uint64(len(c.usedOK)))
+	size := 16
+	for _, v := range c.usedMap {
+		size += 36 + len(v)
+	}
+	size += 32 * len(c.usedOK)
+	body := make([]byte, 0, size)
+	body = binary.LittleEndian.AppendUint64(body, uint64(len(c.usedMap)))
+	for k, v := range c.usedMap {
+		body = append(body, k[:]...)
+		body = binary.LittleEndian.AppendUint32(body, uint32(len(v)))
+		body = append(body, v...)
+	}
+	body = binary.LittleEndian.AppendUint64(body, uint64(len(c.usedOK)))
 	for k := range c.usedOK {
-		body.Write(k[:])
+		body = append(body, k[:]...)
 	}
 	return writeAtomic(c.path, func(f io.Writer) error {
 		w := bufio.NewWriter(f)
 		w.WriteString(cacheMagic)
 		w.Write(c.salt[:])
-		binary.Write(w, binary.LittleEndian, uint64(body.Len()))
-		sum := sha256.Sum256(body.Bytes())
+		w.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(body))))
+		sum := sha256.Sum256(body)
 		w.Write(sum[:])
-		w.Write(body.Bytes())
+		w.Write(body)
 		return w.Flush()
 	})
 }
@@ -263,6 +277,7 @@ func (c *cache) storeResult(k [32]byte, res mapping.Result) {
 	c.mu.Lock()
 	c.usedMap[k] = b
 	c.misses++
+	c.dirty = true
 	c.mu.Unlock()
 }
 
@@ -303,6 +318,7 @@ func (c *cache) render(e catalog.Entity, eh [32]byte, rels []catalog.Relation) (
 	}
 	c.mu.Lock()
 	c.usedMap[k] = b
+	c.dirty = true
 	c.mu.Unlock()
 	return b, nil
 }
@@ -322,6 +338,7 @@ func (c *cache) validated(eh [32]byte) ([32]byte, bool) {
 func (c *cache) storeValid(k [32]byte) {
 	c.mu.Lock()
 	c.usedOK[k] = struct{}{}
+	c.dirty = true
 	c.mu.Unlock()
 }
 
