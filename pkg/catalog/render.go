@@ -20,7 +20,20 @@ var (
 // Render writes the entity, with its relations, as YAML: stable key order, two-space
 // indent, LF line endings and a trailing newline. The same entity always renders to the
 // same bytes.
+//
+// The bytes are those yaml.v3 writes for the node tree toNode builds; render_fast.go
+// writes them directly, an order of magnitude faster, and hands back to yaml.v3 (see
+// renderYAML) for the values it does not cover, errors included.
 func Render(e Entity, rels []Relation) ([]byte, error) {
+	if out, ok := renderFast(e, rels); ok {
+		return out, nil
+	}
+	return renderYAML(e, rels)
+}
+
+// renderYAML is Render by way of a yaml.v3 node tree: the reference the fast path must
+// match byte for byte, and its fallback.
+func renderYAML(e Entity, rels []Relation) ([]byte, error) {
 	doc := map[string]any{}
 	for k, v := range e {
 		if k != "relations" {
