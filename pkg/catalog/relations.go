@@ -81,6 +81,7 @@ type edge struct {
 	forward, reverse string
 	field            string // spec field
 	target           Ref    // as the spec field wrote it, defaults filled
+	targetKey        string // target.Key(), computed once
 }
 
 // Graph holds the catalog's references so that relations can be computed for one
@@ -117,8 +118,8 @@ func (g *Graph) index(key string, e Entity) {
 				g.bad[key] = append(g.bad[key], Finding{Ref: self, Field: "spec." + rule.field, Message: err.Error()})
 				continue
 			}
-			g.edges[key] = append(g.edges[key], edge{forward: rule.forward, reverse: rule.reverse, field: rule.field, target: t})
 			tk := t.Key()
+			g.edges[key] = append(g.edges[key], edge{forward: rule.forward, reverse: rule.reverse, field: rule.field, target: t, targetKey: tk})
 			if g.pointers[tk] == nil {
 				g.pointers[tk] = map[string]struct{}{}
 			}
@@ -129,10 +130,10 @@ func (g *Graph) index(key string, e Entity) {
 
 func (g *Graph) unindex(key string) {
 	for _, ed := range g.edges[key] {
-		if ps := g.pointers[ed.target.Key()]; ps != nil {
+		if ps := g.pointers[ed.targetKey]; ps != nil {
 			delete(ps, key)
 			if len(ps) == 0 {
-				delete(g.pointers, ed.target.Key())
+				delete(g.pointers, ed.targetKey)
 			}
 		}
 	}
@@ -161,7 +162,7 @@ func (g *Graph) Entity(key string) (Entity, bool) {
 func (g *Graph) Targets(key string) []string {
 	var out []string
 	for _, ed := range g.edges[key] {
-		out = append(out, ed.target.Key())
+		out = append(out, ed.targetKey)
 	}
 	return out
 }
@@ -180,7 +181,7 @@ func (g *Graph) Pointers(key string) []string {
 func (g *Graph) Relations(key string) []Relation {
 	set := map[Relation]struct{}{}
 	for _, ed := range g.edges[key] {
-		set[Relation{Type: ed.forward, TargetRef: canonical(ed.target, g.entities)}] = struct{}{}
+		set[Relation{Type: ed.forward, TargetRef: canonical(ed.target, ed.targetKey, g.entities)}] = struct{}{}
 	}
 	if _, exists := g.entities[key]; exists {
 		for src := range g.pointers[key] {
@@ -189,7 +190,7 @@ func (g *Graph) Relations(key string) []Relation {
 				continue
 			}
 			for _, ed := range g.edges[src] {
-				if ed.target.Key() == key {
+				if ed.targetKey == key {
 					set[Relation{Type: ed.reverse, TargetRef: from.Ref()}] = struct{}{}
 				}
 			}
@@ -225,7 +226,7 @@ func (g *Graph) Findings(key string) []Finding {
 		return g.findingsInOrder(key, e)
 	}
 	for _, ed := range g.edges[key] {
-		if _, ok := g.entities[ed.target.Key()]; !ok {
+		if _, ok := g.entities[ed.targetKey]; !ok {
 			out = append(out, Finding{Ref: self, Field: "spec." + ed.field, Target: ed.target,
 				Message: fmt.Sprintf("refers to %s, which is not in the catalog", ed.target)})
 		}
@@ -261,8 +262,8 @@ func (g *Graph) findingsInOrder(key string, e Entity) []Finding {
 
 // canonical returns the ref as the catalog spells it, so relations are written the same
 // way however a spec field cased them.
-func canonical(r Ref, entities map[string]Entity) Ref {
-	if e, ok := entities[r.Key()]; ok {
+func canonical(r Ref, key string, entities map[string]Entity) Ref {
+	if e, ok := entities[key]; ok {
 		return e.Ref()
 	}
 	return r
