@@ -58,6 +58,46 @@ func BenchmarkValidateComponentParallel(b *testing.B) {
 	})
 }
 
+// realisticComponent is a valid Component as pane renders one: every metadata field
+// (annotations, labels, tags, links) and spec field, and relations.
+func realisticComponent(b *testing.B) catalog.Entity {
+	e := benchEntity(b, "valid", "component.yaml")
+	e["relations"] = []any{
+		map[string]any{"type": "ownedBy", "targetRef": "user:music/jdoe"},
+		map[string]any{"type": "partOf", "targetRef": "system:default/artist-engagement-portal"},
+		map[string]any{"type": "providesApi", "targetRef": "api:default/artist-api",
+			"target": map[string]any{"kind": "api", "namespace": "default", "name": "artist-api"}},
+		map[string]any{"type": "dependsOn", "targetRef": "resource:default/artists-db"},
+	}
+	return e
+}
+
+// BenchmarkValidateRealistic validates a realistic valid Component with the fast
+// checker (Validate) and with CUE alone, the path every entity took before it.
+func BenchmarkValidateRealistic(b *testing.B) {
+	s := loadCorpusSchemas(b)
+	e := realisticComponent(b)
+	for _, bm := range []struct {
+		name string
+		fast bool
+	}{{"fast", true}, {"cue", false}} {
+		b.Run(bm.name, func(b *testing.B) {
+			if ps := s.validate(e, bm.fast); len(ps) != 0 {
+				b.Fatalf("want valid, got %q", ps)
+			}
+			if bm.fast {
+				if ok, _ := fastSays(s, e); !ok {
+					b.Fatal("the fast checker does not pass the entity")
+				}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				s.validate(e, bm.fast)
+			}
+		})
+	}
+}
+
 func BenchmarkLoad(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {

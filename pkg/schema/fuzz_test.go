@@ -16,7 +16,8 @@ import (
 )
 
 // FuzzValidate feeds Validate whatever a YAML or JSON decoder makes of arbitrary
-// bytes. It must never panic, and must say the same thing twice.
+// bytes. It must never panic, must say the same thing twice, and its fast checker
+// must never pass what CUE rejects.
 func FuzzValidate(f *testing.F) {
 	for _, sub := range []string{"valid", "invalid"} {
 		files, _ := filepath.Glob(filepath.Join(corpusDir, sub, "*.yaml"))
@@ -58,6 +59,10 @@ func FuzzValidate(f *testing.F) {
 				if p.Message == "" {
 					t.Fatalf("a problem without a message: %+v", p)
 				}
+			}
+			// The fast checker never passes what CUE rejects.
+			if ok, has := fastSays(s, e); has && ok && !cueAccepts(s, e) {
+				t.Fatalf("the fast checker passes an entity CUE rejects: %q", s.validate(e, false))
 			}
 		}
 	})

@@ -53,6 +53,10 @@ type Schemas struct {
 	// descs maps each built-in definition's printed form to what it asks for, to
 	// explain a value that is out of its bounds; see messages.go.
 	descs []description
+	// fast holds each kind's compiled checker (fast.go), which passes most valid
+	// entities without CUE; a kind it could not be compiled for is in noFast, with why.
+	fast   map[string]*node
+	noFast map[string]string
 }
 
 // LoadError is every error found loading the schemas.
@@ -130,6 +134,7 @@ func Load(ctx *cue.Context, dir string) (*Schemas, error) {
 	s.descs = describeBuiltins(builtinV)
 	// Compiled once per Load, never per entity.
 	s.top = ctx.CompileString("_")
+	s.fast, s.noFast = compileFast(inst.Files, s.kinds)
 	s.hash = hashSources(builtin, inst)
 	return s, nil
 }

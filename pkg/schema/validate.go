@@ -34,7 +34,14 @@ func (p Problem) String() string {
 // problem, sorted by path; none means the entity is valid. A kind the schemas do not
 // know is a problem that lists the known kinds. Validate never panics, whatever the
 // entity holds.
-func (s *Schemas) Validate(e catalog.Entity) (problems []Problem) {
+//
+// Most entities are valid, and the kind's fast checker (fast.go) passes them without
+// CUE; an entity it does not pass, and every entity of a kind without one, goes
+// through CUE, which alone says what is wrong.
+func (s *Schemas) Validate(e catalog.Entity) []Problem { return s.validate(e, true) }
+
+// validate is Validate, with the fast checker or without it (CUE alone).
+func (s *Schemas) validate(e catalog.Entity, fast bool) (problems []Problem) {
 	defer func() {
 		// Belt and braces: a panic inside CUE on some odd input must not take the
 		// compile down with it; the entity is reported instead.
@@ -56,6 +63,11 @@ func (s *Schemas) Validate(e catalog.Entity) (problems []Problem) {
 	sch, ok := s.kinds[kind]
 	if !ok {
 		return []Problem{{Path: "kind", Message: s.unknownKind(kind)}}
+	}
+	if fast {
+		if n := s.fast[kind]; n != nil && n.check(map[string]any(e)) {
+			return nil
+		}
 	}
 	data := s.ctx.Encode(map[string]any(e))
 	if err := data.Err(); err != nil {
