@@ -37,6 +37,7 @@ type globals struct {
 	workspace string
 	logFormat string
 	quiet     bool
+	verbose   bool
 	stdout    io.Writer
 	stderr    io.Writer
 	log       *slog.Logger
@@ -65,8 +66,13 @@ Start with "pane init DIR", then "pane check", "pane plan" and "pane compile".`,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			level := slog.LevelInfo
-			if g.quiet {
+			switch {
+			case g.quiet && g.verbose:
+				return &exitError{code: exitUsage, msg: "--quiet and --verbose: choose one"}
+			case g.quiet:
 				level = slog.LevelWarn
+			case g.verbose:
+				level = slog.LevelDebug
 			}
 			opts := &slog.HandlerOptions{Level: level}
 			switch g.logFormat {
@@ -86,6 +92,7 @@ Start with "pane init DIR", then "pane check", "pane plan" and "pane compile".`,
 	root.PersistentFlags().StringVarP(&g.workspace, "workspace", "w", ".", "workspace directory (the one holding pane.cue)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "log only warnings and errors")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "also log debug lines: how long each phase took, which mappings CUE evaluates and why")
 	root.AddCommand(newInitCmd(g), newCheckCmd(g), newPlanCmd(g), newCompileCmd(g), newExplainCmd(g))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, msg: err.Error()}

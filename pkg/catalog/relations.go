@@ -2,8 +2,11 @@ package catalog
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Relation is one outgoing edge of an entity, as Backstage writes it on output.
@@ -65,13 +68,31 @@ func DeriveRelations(entities map[string]Entity) (map[string][]Relation, []Findi
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	// Each entity's relations are read from the graph alone: on all cores.
+	rels := make([][]Relation, len(keys))
+	found := make([][]Finding, len(keys))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(keys) {
+					return
+				}
+				rels[i] = g.Relations(keys[i])
+				found[i] = g.Findings(keys[i])
+			}
+		})
+	}
+	wg.Wait()
 	out := map[string][]Relation{}
 	var findings []Finding
-	for _, k := range keys {
-		if r := g.Relations(k); len(r) > 0 {
-			out[k] = r
+	for i, k := range keys {
+		if len(rels[i]) > 0 {
+			out[k] = rels[i]
 		}
-		findings = append(findings, g.Findings(k)...)
+		findings = append(findings, found[i]...)
 	}
 	return out, findings
 }
@@ -199,16 +220,24 @@ func (g *Graph) Relations(key string) []Relation {
 	if len(set) == 0 {
 		return nil
 	}
-	list := make([]Relation, 0, len(set))
-	for r := range set {
-		list = append(list, r)
+	type keyed struct {
+		r   Relation
+		key string
 	}
-	sort.Slice(list, func(i, j int) bool {
-		if list[i].Type != list[j].Type {
-			return list[i].Type < list[j].Type
+	ks := make([]keyed, 0, len(set))
+	for r := range set {
+		ks = append(ks, keyed{r, r.TargetRef.Key()})
+	}
+	sort.Slice(ks, func(i, j int) bool {
+		if ks[i].r.Type != ks[j].r.Type {
+			return ks[i].r.Type < ks[j].r.Type
 		}
-		return list[i].TargetRef.Key() < list[j].TargetRef.Key()
+		return ks[i].key < ks[j].key
 	})
+	list := make([]Relation, len(ks))
+	for i, k := range ks {
+		list[i] = k.r
+	}
 	return list
 }
 

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cuelang.org/go/cue"
@@ -194,6 +195,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 		log = slog.New(slog.DiscardHandler)
 	}
 	res := &Result{Sources: map[string]*SourceStats{}}
+	phase := phaseTimer(log)
 	var c *cache
 	if opts.CacheDir != "" {
 		schemaHash := ""
@@ -255,6 +257,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	phase("fetch")
 	failed := map[string]error{}
 	counts := map[string]int{}
 	for i, s := range srcs {
@@ -281,6 +284,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	// Map records.
 	contribs, mf := mapAll(ctx, ws, srcs, records, res.Sources, opts.Workers, c)
 	res.Findings = append(res.Findings, mf...)
+	phase("map")
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -315,6 +319,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	}
 
 	snap, sf := assemble(ctx, ws, contribs, opts.Workers, c)
+	phase("assemble")
 	if opts.Base != nil && len(sf.Errors()) == 0 && len(res.Findings.Errors()) == 0 {
 		status, kept, err := reconcile(ws, opts.Base, snap, failed, counts, forced(opts.Force))
 		if err != nil {
@@ -342,6 +347,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	if len(res.Findings.Errors()) == 0 {
 		res.Snapshot = snap
 	}
+	phase("reconcile")
 	if c != nil {
 		log.Info("cache", "hits", c.hits, "misses", c.misses)
 		if res.Snapshot != nil {
@@ -349,8 +355,54 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 				log.Warn("cache not saved", "file", c.path, "err", err)
 			}
 		}
+		phase("cache save")
 	}
 	return res, nil
+}
+
+// forEach calls f(0) ... f(n-1) on workers goroutines, handing out indexes in small
+// batches: cheaper than a goroutine per item when items take microseconds.
+func forEach(n, workers int, f func(i int)) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	const batch = 64
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(workers, (n+batch-1)/batch); w++ {
+		wg.Go(func() {
+			for {
+				start := int(next.Add(batch)) - batch
+				if start >= n {
+					return
+				}
+				for i := start; i < min(start+batch, n); i++ {
+					f(i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func logOf(c *cache) *slog.Logger {
+	if c == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.log
+}
+
+// phaseTimer logs, at debug level, how long each phase of a compile took.
+func phaseTimer(log *slog.Logger) func(name string) {
+	if log == nil {
+		return func(string) {}
+	}
+	last := time.Now()
+	return func(name string) {
+		now := time.Now()
+		log.Debug("phase", "name", name, "took", now.Sub(last).Round(time.Millisecond))
+		last = now
+	}
 }
 
 // safeFetch runs a source's fetch and turns a panic into a failure of that source.
@@ -399,38 +451,24 @@ func mapAll(ctx context.Context, ws *workspace.Workspace, srcs []source.Source, 
 	}
 	results := make([]mapping.Result, len(jobs))
 	errs := make([]error, len(jobs))
-	var wg sync.WaitGroup
-	var next int64
-	var mu sync.Mutex
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if int(i) >= len(jobs) || ctx.Err() != nil {
-					return
-				}
-				j := jobs[i]
-				if c == nil {
-					results[i], errs[i] = j.m.Eval(j.rec.Data)
-					continue
-				}
-				res, key, hit := c.mappedResult(j.m, j.rec.Data)
-				if !hit {
-					res, errs[i] = j.m.Eval(j.rec.Data)
-					if errs[i] == nil {
-						c.storeResult(key, res)
-					}
-				}
-				results[i] = res
+	forEach(len(jobs), workers, func(i int) {
+		if ctx.Err() != nil {
+			return
+		}
+		j := jobs[i]
+		if c == nil {
+			results[i], errs[i] = j.m.Eval(j.rec.Data)
+			return
+		}
+		res, key, hit := c.mappedResult(j.m, j.rec.Data)
+		if !hit {
+			res, errs[i] = j.m.Eval(j.rec.Data)
+			if errs[i] == nil {
+				c.storeResult(key, res)
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		results[i] = res
+	})
 
 	var out []contribution
 	var findings diag.List
@@ -523,6 +561,7 @@ func foldFindings(fs []diag.Finding, keys []string) diag.List {
 // assemble merges contributions by ref, validates, adds provenance, derives relations
 // and renders.
 func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribution, workers int, c *cache) (*Snapshot, diag.List) {
+	phase := phaseTimer(logOf(c))
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -546,38 +585,42 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 	failed := map[string]bool{} // refs with errors of their own: not also reported as missing
 	snap := &Snapshot{Entities: map[string]catalog.Entity{}, Files: map[string][]byte{}, Owners: map[string][]string{},
 		Hashes: map[string]plumbing.Hash{}, Refs: map[string]string{}}
-	for _, k := range keys {
-		e, sources, err := mergeRef(groups[k])
-		if err != nil {
-			findings = append(findings, err...)
+	type merged struct {
+		e       catalog.Entity
+		sources []string
+		err     diag.List
+	}
+	ms := make([]merged, len(keys))
+	forEach(len(keys), workers, func(i int) {
+		ms[i].e, ms[i].sources, ms[i].err = mergeRef(groups[keys[i]])
+	})
+	for i, k := range keys {
+		if ms[i].err != nil {
+			findings = append(findings, ms[i].err...)
 			failed[k] = true
 			continue
 		}
-		snap.Entities[k] = e
-		snap.Owners[e.Ref().Path()] = sources
+		snap.Entities[k] = ms[i].e
+		snap.Owners[ms[i].e.Ref().Path()] = ms[i].sources
 	}
+	phase("merge")
 
 	// Validate against the kind schemas, in parallel. The cache knows an entity by the
 	// hash of its content, computed once here for validation and rendering.
 	ehash := make([][32]byte, len(keys))
 	if ws.Schemas != nil {
 		vf := make([]diag.List, len(keys))
-		var g errgroup.Group
-		g.SetLimit(workers)
-		for i, k := range keys {
+		forEach(len(keys), workers, func(i int) {
+			k := keys[i]
 			e, ok := snap.Entities[k]
 			if !ok {
-				continue
+				return
 			}
-			g.Go(func() error {
-				if c != nil {
-					ehash[i] = mapping.Hash(map[string]any(e))
-				}
-				vf[i] = validate(ws, e, ehash[i], groups[k], c)
-				return nil
-			})
-		}
-		_ = g.Wait()
+			if c != nil {
+				ehash[i] = mapping.Hash(map[string]any(e))
+			}
+			vf[i] = validate(ws, e, ehash[i], groups[k], c)
+		})
 		for i, k := range keys {
 			if len(vf[i]) > 0 {
 				findings = append(findings, vf[i]...)
@@ -587,6 +630,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 		}
 	}
 
+	phase("validate")
 	rels, rf := catalog.DeriveRelations(snap.Entities)
 	for _, f := range rf {
 		if failed[f.Target.Key()] {
@@ -595,33 +639,30 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 		findings = append(findings, danglingFinding(ws, f, groups[f.Ref.Key()]))
 	}
 
+	phase("relations")
 	// Render, in parallel: a big catalog is tens of thousands of files.
 	rendered := make([][]byte, len(keys))
 	hashes := make([]plumbing.Hash, len(keys))
 	renderErr := make([]error, len(keys))
-	var rg errgroup.Group
-	rg.SetLimit(workers)
-	for i, k := range keys {
+	forEach(len(keys), workers, func(i int) {
+		k := keys[i]
 		e, ok := snap.Entities[k]
 		if !ok {
-			continue
+			return
 		}
-		rg.Go(func() error {
-			var r []catalog.Relation
-			if ws.Config.Output.Relations {
-				r = rels[k]
-			}
-			if c != nil && ws.Schemas == nil {
-				ehash[i] = mapping.Hash(map[string]any(e))
-			}
-			rendered[i], renderErr[i] = c.render(e, ehash[i], r)
-			if renderErr[i] == nil {
-				hashes[i] = plumbing.ComputeHash(plumbing.BlobObject, rendered[i])
-			}
-			return nil
-		})
-	}
-	_ = rg.Wait()
+		var r []catalog.Relation
+		if ws.Config.Output.Relations {
+			r = rels[k]
+		}
+		if c != nil && ws.Schemas == nil {
+			ehash[i] = mapping.Hash(map[string]any(e))
+		}
+		rendered[i], renderErr[i] = c.render(e, ehash[i], r)
+		if renderErr[i] == nil {
+			hashes[i] = plumbing.ComputeHash(plumbing.BlobObject, rendered[i])
+		}
+	})
+	phase("render")
 	for i, k := range keys {
 		e, ok := snap.Entities[k]
 		if !ok {

@@ -62,6 +62,7 @@ type Outcome struct {
 
 // Plan compiles the workspace and diffs the snapshot against the target branch.
 func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options) (*Outcome, error) {
+	phase := phaseTimer(opts.Logger)
 	tip, err := t.Store.Tip(t.Branch)
 	if err != nil {
 		return nil, err
@@ -72,10 +73,13 @@ func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options)
 	}
 	base := NewBase(tip, old, t.Store.ReadBlob)
 	opts.Base = base
+	phase("read branch")
 	res, err := Compile(ctx, ws, opts)
 	if err != nil {
 		return nil, err
 	}
+	phase = phaseTimer(opts.Logger)
+	defer phase("diff")
 	out := &Outcome{Workspace: ws, Result: res, Target: t, base: tip}
 	if res.Snapshot == nil {
 		return out, nil
