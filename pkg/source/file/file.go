@@ -4,24 +4,19 @@
 package file
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/pane-dev/pane/pkg/source"
 )
@@ -40,13 +35,20 @@ type Config struct {
 
 // Source reads records from files under a root directory.
 type Source struct {
-	name string
-	root string
-	cfg  Config
+	name   string
+	root   string
+	cfg    Config
+	fields map[string]*source.Fields // by record type; absent: whole records
 }
 
 // New returns a file source named name reading paths relative to root.
 func New(name, root string, cfg Config) *Source { return &Source{name: name, root: root, cfg: cfg} }
+
+// Project says which part of each record type is read downstream: Fetch then decodes
+// only that part, plus the type's key path, and a record's Data is exactly
+// source.Project(whole record, fields[type] with the key path). A type absent from fields
+// is decoded whole, as it is before Project is called. Call it before Fetch, not during.
+func (s *Source) Project(fields map[string]*source.Fields) { s.fields = fields }
 
 // Name returns the source's name.
 func (s *Source) Name() string { return s.name }
@@ -90,6 +92,10 @@ func (s *Source) fetchType(ctx context.Context, typ string, rs RecordSet, emit f
 		return fmt.Errorf("records %q: no file matches %q", typ, rs.Path)
 	}
 	sort.Strings(matches)
+	var keep *source.Fields // nil: whole records
+	if f, ok := s.fields[typ]; ok {
+		keep = f.With(strings.Split(rs.Key, "."))
+	}
 	seen := map[string]string{}
 	for _, m := range matches {
 		if err := ctx.Err(); err != nil {
@@ -103,7 +109,7 @@ func (s *Source) fetchType(ctx context.Context, typ string, rs RecordSet, emit f
 		if format == "" {
 			format = formatOf(m)
 		}
-		err = Decode(m, format, data, func(where string, v any) error {
+		err = decode(m, format, data, keep, func(where string, v any) error {
 			kv, ok := source.Lookup(v, rs.Key)
 			if !ok {
 				return fmt.Errorf("%s: record has no key field %q", where, rs.Key)
@@ -139,50 +145,7 @@ func formatOf(name string) string {
 // or an array of them, or NDJSON with one record per line. where passed to each gives the
 // file and the line (NDJSON) or array index.
 func Decode(name, format string, data []byte, each func(where string, v any) error) error {
-	switch format {
-	case "ndjson":
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(make([]byte, 0, 64*1024), 64*1024*1024)
-		line := 0
-		for sc.Scan() {
-			line++
-			b := bytes.TrimSpace(sc.Bytes())
-			if len(b) == 0 {
-				continue
-			}
-			v, err := decodeJSON(b)
-			if err != nil {
-				return fmt.Errorf("%s:%d: %v", name, line, err)
-			}
-			if err := each(fmt.Sprintf("%s:%d", name, line), v); err != nil {
-				return err
-			}
-		}
-		if err := sc.Err(); err != nil {
-			return fmt.Errorf("%s:%d: %v", name, line+1, err)
-		}
-		return nil
-	case "json":
-		if elems, ok := splitArray(data); ok && len(elems) >= parallelMin {
-			return eachRecordParallel(name, elems, each)
-		}
-		v, err := decodeJSON(data)
-		if err != nil {
-			return fmt.Errorf("%s:%s", name, jsonErrorWhere(data, err))
-		}
-		return eachRecord(name, v, each)
-	case "yaml":
-		var v any
-		if err := yaml.Unmarshal(data, &v); err != nil {
-			return fmt.Errorf("%s: %v", name, err)
-		}
-		v, err := normalizeYAML(v)
-		if err != nil {
-			return fmt.Errorf("%s: %v", name, err)
-		}
-		return eachRecord(name, v, each)
-	}
-	return fmt.Errorf("%s: unknown format %q (json, yaml or ndjson)", name, format)
+	return decode(name, format, data, nil, each)
 }
 
 func eachRecord(name string, v any, each func(string, any) error) error {
@@ -221,80 +184,6 @@ func typeName(v any) string {
 
 // parallelMin is the array length from which records are decoded on all cores.
 const parallelMin = 256
-
-// splitArray returns the elements of a valid JSON array, undecoded; ok is false for
-// anything else (which then takes the sequential path, with its precise errors).
-func splitArray(data []byte) ([]json.RawMessage, bool) {
-	trimmed := bytes.TrimLeft(data, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '[' {
-		return nil, false
-	}
-	// One pass: the decoder checks each element as it cuts it out, then the closing
-	// bracket and that nothing follows.
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if _, err := dec.Token(); err != nil {
-		return nil, false
-	}
-	var out []json.RawMessage
-	for dec.More() {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, false
-		}
-		out = append(out, raw)
-	}
-	if t, err := dec.Token(); err != nil || t != json.Delim(']') {
-		return nil, false
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, false
-	}
-	return out, true
-}
-
-// eachRecordParallel decodes array elements on all cores and hands them to each in
-// order: decoding is most of what reading a large recorded org costs.
-func eachRecordParallel(name string, elems []json.RawMessage, each func(string, any) error) error {
-	vals := make([]any, len(elems))
-	errs := make([]error, len(elems))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(elems); i += workers {
-				vals[i], errs[i] = decodeJSON(elems[i])
-			}
-		}(w)
-	}
-	wg.Wait()
-	for i, v := range vals {
-		if errs[i] != nil {
-			return fmt.Errorf("%s[%d]: %v", name, i, errs[i])
-		}
-		if _, ok := v.(map[string]any); !ok {
-			return fmt.Errorf("%s[%d]: a record must be an object, not %s", name, i, typeName(v))
-		}
-		if err := each(fmt.Sprintf("%s[%d]", name, i), v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func decodeJSON(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("unexpected data after the JSON value")
-	}
-	return source.Numbers(v), nil
-}
 
 // jsonErrorWhere puts the line and column of a JSON syntax error in front of it.
 func jsonErrorWhere(data []byte, err error) string {
