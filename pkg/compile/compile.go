@@ -68,6 +68,9 @@ type Result struct {
 	Status map[string]*SourceStatus
 	// Cached lists the sources read from the record cache (Options.Offline).
 	Cached map[string]CachedRecords
+	// Memo is true when nothing was compiled: the inputs and the branch were as the last
+	// plan left them (see memo.go), and Snapshot holds the branch's paths without content.
+	Memo bool
 	// inputs is every contribution, kept for Explain.
 	inputs []contribution
 }

@@ -206,6 +206,12 @@ func TestCacheSameResult(t *testing.T) {
 			}
 		}
 	}
+	// The fast paths (mappings and schema checks without the CUE evaluator) change
+	// nothing either.
+	slow := loadWS(t, dir)
+	slow.Mappings.DisableFast()
+	slow.Schemas.DisableFast()
+	same("CUE alone", compileOK(t, slow, Options{}))
 	same("cold cache", compileOK(t, ws, Options{CacheDir: cacheDir}))
 	if _, err := os.Stat(filepath.Join(cacheDir, "results")); err != nil {
 		t.Fatal("no cache written:", err)

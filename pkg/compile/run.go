@@ -2,6 +2,7 @@ package compile
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/pane-dev/pane/pkg/catalog"
 	"github.com/pane-dev/pane/pkg/gitstore"
 	"github.com/pane-dev/pane/pkg/plan"
 	"github.com/pane-dev/pane/pkg/workspace"
@@ -74,6 +76,16 @@ func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options)
 	base := NewBase(tip, old, t.Store.ReadBlob)
 	opts.Base = base
 	phase("read branch")
+	inputs, memoable := inputsKey(ws, opts)
+	phase("fingerprint inputs")
+	if memoable {
+		if m, ok := loadMemo(opts.CacheDir); ok && m.Inputs == hex.EncodeToString(inputs[:]) && m.Tree == treeDigest(old) {
+			if opts.Logger != nil {
+				opts.Logger.Info("nothing changed: the inputs and the catalog branch are as the last plan left them (--no-cache compiles anyway)")
+			}
+			return memoOutcome(ws, t, tip, old, m)
+		}
+	}
 	res, err := Compile(ctx, ws, opts)
 	if err != nil {
 		return nil, err
@@ -90,6 +102,20 @@ func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options)
 	if err != nil {
 		return nil, err
 	}
+	if memoable {
+		clean := len(res.Findings.Errors()) == 0 && len(res.Cached) == 0
+		for _, st := range res.Status {
+			if st.Failed != nil || st.Blocked != "" || len(st.Kept) > 0 {
+				clean = false
+			}
+		}
+		if clean {
+			err = saveMemo(opts.CacheDir, planMemo{Inputs: hex.EncodeToString(inputs[:]), Tree: treeDigest(snap.Hashes), Findings: res.Findings})
+		}
+		if !clean || err != nil {
+			forgetMemo(opts.CacheDir)
+		}
+	}
 	for name, s := range res.Status {
 		ps := &plan.SourceStatus{Blocked: s.Blocked, Kept: s.Kept}
 		if s.Failed != nil {
@@ -104,6 +130,25 @@ func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options)
 		out.Plan.SetCached(name, plan.Cached{Fetched: c.Fetched.UTC(), AgeSeconds: int64(now.Sub(c.Fetched) / time.Second), Records: c.Records})
 	}
 	return out, nil
+}
+
+// memoOutcome is the outcome of a plan whose inputs and branch are as the last plan
+// left them: the snapshot is the branch's files, and nothing changes.
+func memoOutcome(ws *workspace.Workspace, t *Target, tip plumbing.Hash, old map[string]plumbing.Hash, m planMemo) (*Outcome, error) {
+	snap := &Snapshot{Entities: map[string]catalog.Entity{}, Files: make(map[string][]byte, len(old)), Hashes: old,
+		Owners: map[string][]string{}, Refs: map[string]string{}}
+	for p := range old {
+		snap.Files[p] = nil // as on the branch: a plan with no changes reads none
+	}
+	res := &Result{Snapshot: snap, Findings: m.Findings, Sources: map[string]*SourceStats{}, Memo: true}
+	p, err := plan.DiffKnown(t.Branch, tip, old, nil, snap.Files, &plan.Known{Hashes: old})
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Changes) != 0 {
+		return nil, fmt.Errorf("internal error: the plan memo gave %d changes", len(p.Changes))
+	}
+	return &Outcome{Workspace: ws, Result: res, Plan: p, Target: t, base: tip}, nil
 }
 
 // HeldBack reports whether a source failed or had its deletions blocked: the commit

@@ -499,3 +499,12 @@ func scalarKindsOf(k cue.Kind) (scalarKinds, error) {
 	// Bytes never come out of an entity: a bytes-only constraint rejects every value.
 	return sk, nil
 }
+
+// DisableFast makes Validate use CUE alone for every kind: for tests that compare the
+// two, and for PANE_FASTPATH=off.
+func (s *Schemas) DisableFast() {
+	for k := range s.fast {
+		s.noFast[k] = "disabled"
+	}
+	s.fast = map[string]*node{}
+}

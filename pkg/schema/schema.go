@@ -135,6 +135,9 @@ func Load(ctx *cue.Context, dir string) (*Schemas, error) {
 	// Compiled once per Load, never per entity.
 	s.top = ctx.CompileString("_")
 	s.fast, s.noFast = compileFast(inst.Files, s.kinds)
+	if os.Getenv("PANE_FASTPATH") == "off" {
+		s.DisableFast()
+	}
 	s.hash = hashSources(builtin, inst)
 	return s, nil
 }

@@ -31,7 +31,10 @@ type Workspace struct {
 	Schemas  *schema.Schemas
 	Mappings *mapping.Set
 	Declared []*Declared
-	Actions  []string // action names, from actions/*.cue
+	// DeclaredFiles are the files catalog.include matched (slash-separated, relative to
+	// Dir, sorted), whether or not they declared anything.
+	DeclaredFiles []string
+	Actions       []string // action names, from actions/*.cue
 }
 
 // ConfigError is a problem with the workspace itself (no config, a config that does not
@@ -148,6 +151,7 @@ func loadDeclared(ws *Workspace) ([]*Declared, diag.List) {
 		files = append(files, m)
 	}
 	sort.Strings(files)
+	ws.DeclaredFiles = files
 	var out []*Declared
 	for _, f := range files {
 		data, err := fs.ReadFile(fsys, f)
