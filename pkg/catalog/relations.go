@@ -110,6 +110,7 @@ type edge struct {
 // path. DeriveRelations is Graph over a whole catalog.
 type Graph struct {
 	entities map[string]Entity
+	refs     map[string]Ref // each entity's ref, read once
 	edges    map[string][]edge
 	bad      map[string][]Finding           // spec references that do not parse
 	pointers map[string]map[string]struct{} // target key -> keys of entities referring to it
@@ -118,7 +119,8 @@ type Graph struct {
 // NewGraph indexes the references of every entity. The map is the graph's own from
 // then on: change it through Put.
 func NewGraph(entities map[string]Entity) *Graph {
-	g := &Graph{entities: entities, edges: map[string][]edge{}, bad: map[string][]Finding{}, pointers: map[string]map[string]struct{}{}}
+	g := &Graph{entities: entities, refs: make(map[string]Ref, len(entities)), edges: make(map[string][]edge, len(entities)),
+		bad: map[string][]Finding{}, pointers: make(map[string]map[string]struct{}, len(entities))}
 	for k, e := range entities {
 		g.index(k, e)
 	}
@@ -127,6 +129,7 @@ func NewGraph(entities map[string]Entity) *Graph {
 
 func (g *Graph) index(key string, e Entity) {
 	self := e.Ref()
+	g.refs[key] = self
 	kind := strings.ToLower(self.Kind)
 	spec := e.Spec()
 	for _, rule := range relationRules {
@@ -160,6 +163,7 @@ func (g *Graph) unindex(key string) {
 	}
 	delete(g.edges, key)
 	delete(g.bad, key)
+	delete(g.refs, key)
 }
 
 // Put sets, replaces or (with nil) removes an entity.
@@ -202,17 +206,17 @@ func (g *Graph) Pointers(key string) []string {
 func (g *Graph) Relations(key string) []Relation {
 	set := map[Relation]struct{}{}
 	for _, ed := range g.edges[key] {
-		set[Relation{Type: ed.forward, TargetRef: canonical(ed.target, ed.targetKey, g.entities)}] = struct{}{}
+		set[Relation{Type: ed.forward, TargetRef: g.canonical(ed.target, ed.targetKey)}] = struct{}{}
 	}
 	if _, exists := g.entities[key]; exists {
 		for src := range g.pointers[key] {
-			from, ok := g.entities[src]
+			from, ok := g.refs[src]
 			if !ok {
 				continue
 			}
 			for _, ed := range g.edges[src] {
 				if ed.targetKey == key {
-					set[Relation{Type: ed.reverse, TargetRef: from.Ref()}] = struct{}{}
+					set[Relation{Type: ed.reverse, TargetRef: from}] = struct{}{}
 				}
 			}
 		}
@@ -291,9 +295,9 @@ func (g *Graph) findingsInOrder(key string, e Entity) []Finding {
 
 // canonical returns the ref as the catalog spells it, so relations are written the same
 // way however a spec field cased them.
-func canonical(r Ref, key string, entities map[string]Entity) Ref {
-	if e, ok := entities[key]; ok {
-		return e.Ref()
+func (g *Graph) canonical(r Ref, key string) Ref {
+	if ref, ok := g.refs[key]; ok {
+		return ref
 	}
 	return r
 }

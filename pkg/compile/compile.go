@@ -569,33 +569,49 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 		workers = runtime.GOMAXPROCS(0)
 	}
 	var findings diag.List
-	groups := map[string][]contribution{}
+	// Each contribution's ref, on all cores: reading three fields of tens of thousands
+	// of entities is memory-bound work.
+	ckeys := make([]string, len(contribs))
+	cerrs := make([]error, len(contribs))
+	forEach(len(contribs), workers, func(i int) {
+		ref := contribs[i].entity.Ref()
+		if cerrs[i] = catalog.ValidateRef(ref); cerrs[i] == nil {
+			ckeys[i] = ref.Key()
+		}
+	})
+	groups := make(map[string][]contribution, len(contribs))
 	var keys []string
-	for _, c := range contribs {
-		ref := c.entity.Ref()
-		if err := catalog.ValidateRef(ref); err != nil {
+	for i, c := range contribs {
+		if err := cerrs[i]; err != nil {
 			findings = append(findings, diag.Finding{Where: c.where, Message: fmt.Sprintf("entity %s: %v", refDesc(c.entity), err)})
 			continue
 		}
-		k := ref.Key()
-		if _, ok := groups[k]; !ok {
+		k := ckeys[i]
+		g, ok := groups[k]
+		if !ok {
 			keys = append(keys, k)
 		}
-		groups[k] = append(groups[k], c)
+		groups[k] = append(g, c)
 	}
 	sort.Strings(keys)
 
 	failed := map[string]bool{} // refs with errors of their own: not also reported as missing
-	snap := &Snapshot{Entities: map[string]catalog.Entity{}, Files: map[string][]byte{}, Owners: map[string][]string{},
-		Hashes: map[string]plumbing.Hash{}, Refs: map[string]string{}}
+	snap := &Snapshot{Entities: make(map[string]catalog.Entity, len(keys)), Files: make(map[string][]byte, len(keys)),
+		Owners: make(map[string][]string, len(keys)), Hashes: make(map[string]plumbing.Hash, len(keys)), Refs: make(map[string]string, len(keys))}
 	type merged struct {
-		e       catalog.Entity
-		sources []string
-		err     diag.List
+		e          catalog.Entity
+		sources    []string
+		err        diag.List
+		path, full string // the entity's file and its ref, written out
 	}
 	ms := make([]merged, len(keys))
 	forEach(len(keys), workers, func(i int) {
-		ms[i].e, ms[i].sources, ms[i].err = mergeRef(groups[keys[i]])
+		m := &ms[i]
+		m.e, m.sources, m.err = mergeRef(groups[keys[i]])
+		if m.err == nil {
+			ref := m.e.Ref()
+			m.path, m.full = ref.Path(), ref.String()
+		}
 	})
 	for i, k := range keys {
 		if ms[i].err != nil {
@@ -604,7 +620,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 			continue
 		}
 		snap.Entities[k] = ms[i].e
-		snap.Owners[ms[i].e.Ref().Path()] = ms[i].sources
+		snap.Owners[ms[i].path] = ms[i].sources
 	}
 	phase("merge")
 
@@ -667,7 +683,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 	})
 	phase("render")
 	for i, k := range keys {
-		e, ok := snap.Entities[k]
+		_, ok := snap.Entities[k]
 		if !ok {
 			continue
 		}
@@ -675,10 +691,10 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 			findings = append(findings, diag.Finding{Where: groups[k][0].where, Message: renderErr[i].Error()})
 			continue
 		}
-		path := e.Ref().Path()
+		path := ms[i].path
 		snap.Files[path] = rendered[i]
 		snap.Hashes[path] = hashes[i]
-		snap.Refs[path] = e.Ref().String()
+		snap.Refs[path] = ms[i].full
 	}
 	_ = ctx
 	return snap, findings
