@@ -16,6 +16,8 @@ import (
 	"runtime/debug"
 	"sync"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/pane-dev/pane/pkg/catalog"
 	"github.com/pane-dev/pane/pkg/mapping"
 )
@@ -29,7 +31,7 @@ import (
 // foreign file is detected, discarded and rebuilt, never trusted. Only entries used by a
 // compile are written back, so the cache does not grow without bound.
 
-const cacheMagic = "pane-cache-v1\n"
+const cacheMagic = "pane-cache-v2\n"
 
 type cachedResult struct {
 	Filtered bool
@@ -289,11 +291,16 @@ func entityHash(c *cache, e catalog.Entity) [32]byte {
 	return mapping.Hash(map[string]any(e))
 }
 
-// render returns the entity rendered with its relations, from the cache when this exact
-// entity (eh: mapping.Hash of it) and relations were rendered before.
-func (c *cache) render(e catalog.Entity, eh [32]byte, rels []catalog.Relation) ([]byte, error) {
+// render returns the entity rendered with its relations and the file's git blob hash,
+// from the cache when this exact entity (eh: mapping.Hash of it) and relations were
+// rendered before. A cached render is the blob hash (20 bytes) and the file.
+func (c *cache) render(e catalog.Entity, eh [32]byte, rels []catalog.Relation) ([]byte, plumbing.Hash, error) {
 	if c == nil {
-		return catalog.Render(e, rels)
+		b, err := catalog.Render(e, rels)
+		if err != nil {
+			return nil, plumbing.ZeroHash, err
+		}
+		return b, plumbing.ComputeHash(plumbing.BlobObject, b), nil
 	}
 	h := sha256.New()
 	h.Write(eh[:])
@@ -304,23 +311,26 @@ func (c *cache) render(e catalog.Entity, eh [32]byte, rels []catalog.Relation) (
 	h.Sum(rh[:0])
 	k := c.key("render", rh)
 	c.mu.Lock()
-	b, ok := c.mapped[k]
+	v, ok := c.mapped[k]
 	if ok {
-		c.usedMap[k] = b
+		c.usedMap[k] = v
 	}
 	c.mu.Unlock()
-	if ok {
-		return b, nil
+	if ok && len(v) >= len(plumbing.ZeroHash) {
+		return v[len(plumbing.ZeroHash):], plumbing.Hash(v[:len(plumbing.ZeroHash)]), nil
 	}
 	b, err := catalog.Render(e, rels)
 	if err != nil {
-		return nil, err
+		return nil, plumbing.ZeroHash, err
 	}
+	bh := plumbing.ComputeHash(plumbing.BlobObject, b)
+	v = make([]byte, 0, len(bh)+len(b))
+	v = append(append(v, bh[:]...), b...)
 	c.mu.Lock()
-	c.usedMap[k] = b
+	c.usedMap[k] = v
 	c.dirty = true
 	c.mu.Unlock()
-	return b, nil
+	return b, bh, nil
 }
 
 // validated reports whether the entity whose mapping.Hash is eh passed its schema before.

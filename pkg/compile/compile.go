@@ -676,10 +676,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 		if c != nil && ws.Schemas == nil {
 			ehash[i] = mapping.Hash(map[string]any(e))
 		}
-		rendered[i], renderErr[i] = c.render(e, ehash[i], r)
-		if renderErr[i] == nil {
-			hashes[i] = plumbing.ComputeHash(plumbing.BlobObject, rendered[i])
-		}
+		rendered[i], hashes[i], renderErr[i] = c.render(e, ehash[i], r)
 	})
 	phase("render")
 	for i, k := range keys {

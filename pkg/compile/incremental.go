@@ -234,7 +234,7 @@ func (s *State) Apply(ctx context.Context, src string, upserts []source.Record, 
 		if s.ws.Config.Output.Relations {
 			rels = s.graph.Relations(k)
 		}
-		b, err := s.cache.render(e, entityHash(s.cache, e), rels)
+		b, _, err := s.cache.render(e, entityHash(s.cache, e), rels)
 		if err != nil {
 			for _, kk := range keys {
 				s.graph.Put(kk, previous[kk])
