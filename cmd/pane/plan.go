@@ -24,7 +24,7 @@ func (f *compileFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.outputRepo, "output-repo", "", "git repository holding the catalog branch (default: output.repo in pane.cue, else the workspace's repository)")
 	cmd.Flags().StringSliceVar(&f.force, "force", nil, "let a source delete past its deletion threshold or empty itself: --force (every source) or --force=NAME[,NAME]")
 	cmd.Flags().Lookup("force").NoOptDefVal = "*"
-	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "do not read or write the result cache in .pane/cache/results (the result is the same; only slower)")
+	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "do not read or write the result cache and the plan memo in .pane/cache (the result is the same; only slower)")
 }
 
 // registerOffline adds --offline, for the commands that write nothing (plan, explain).

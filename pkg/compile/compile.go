@@ -285,9 +285,11 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	}
 
 	// Map records.
+	before := fastStats(ws)
 	contribs, mf := mapAll(ctx, ws, srcs, records, res.Sources, opts.Workers, c)
 	res.Findings = append(res.Findings, mf...)
 	phase("map")
+	logFastPaths(log, ws, before)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -361,6 +363,31 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 		phase("cache save")
 	}
 	return res, nil
+}
+
+// fastStats reads each mapping's fast path counters.
+func fastStats(ws *workspace.Workspace) [][2]int64 {
+	if ws.Mappings == nil {
+		return nil
+	}
+	out := make([][2]int64, len(ws.Mappings.Mappings))
+	for i, m := range ws.Mappings.Mappings {
+		out[i][0], out[i][1] = m.FastStats()
+	}
+	return out
+}
+
+// logFastPaths says, at debug level, how each mapping was evaluated in this compile:
+// by the fast path (and how many records it left to CUE), or by CUE, and why.
+func logFastPaths(log *slog.Logger, ws *workspace.Workspace, before [][2]int64) {
+	after := fastStats(ws)
+	for i, m := range ws.Mappings.Mappings {
+		if ok, why := m.FastPath(); !ok {
+			log.Debug("mapping evaluated by CUE", "mapping", m.Name, "why", why)
+			continue
+		}
+		log.Debug("mapping fast path", "mapping", m.Name, "records", after[i][0]-before[i][0], "left to CUE", after[i][1]-before[i][1])
+	}
 }
 
 // forEach calls f(0) ... f(n-1) on workers goroutines, handing out indexes in small

@@ -616,7 +616,7 @@ func (c *fcompiler) interpolation(n *ast.Interpolation, s *fscope) (fexpr, error
 func (c *fcompiler) ident(n *ast.Ident, s *fscope) (fexpr, error) {
 	b, ok := s.lookup(n.Name)
 	if !ok {
-		return nil, refuse(n, "reference %s", n.Name)
+		return nil, refuse(n, "refers to %s, which the fast path does not follow (it follows in, lets and comprehension variables)", n.Name)
 	}
 	switch b.kind {
 	case bindIn:
@@ -633,7 +633,7 @@ func (c *fcompiler) ident(n *ast.Ident, s *fscope) (fexpr, error) {
 		i := b.idx
 		return func(e *fenv) (any, error) { return e.vars[i], nil }, nil
 	}
-	return nil, refuse(n, "reference %s", n.Name)
+	return nil, refuse(n, "refers to %s, which the fast path does not follow (it follows in, lets and comprehension variables)", n.Name)
 }
 
 // selection recognizes in.a.b chains so that using in through them does not count as

@@ -165,7 +165,7 @@ func Load(ctx *cue.Context, root, dir string) (*Set, diag.List) {
 			if prog, err := compileFast(insts[0].Files, name); err == nil {
 				m.fast = prog
 			} else {
-				m.fastWhy = err.Error()
+				m.fastWhy = strings.ReplaceAll(err.Error(), root+string(filepath.Separator), "")
 			}
 			set.Mappings = append(set.Mappings, m)
 		}
