@@ -40,7 +40,7 @@ func TestRun(t *testing.T) {
 	for _, r := range rep.Rows {
 		cases = append(cases, r.Case)
 	}
-	if want := []string{CaseCold, CaseNoop, CaseWarm1, CaseOne, CaseCUE, CaseJQ}; !reflect.DeepEqual(cases, want) {
+	if want := []string{CaseCold, CaseNoop, CaseFull, CaseWarm1, CaseOne, CaseCUE, CaseJQ}; !reflect.DeepEqual(cases, want) {
 		t.Fatalf("cases %v, want %v", cases, want)
 	}
 	for _, r := range rep.Rows {
@@ -58,7 +58,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("%s: profiled %v", r.Case, r.Profiled)
 		}
 	}
-	cue := rep.Rows[4]
+	cue := rep.Rows[5]
 	if cue.Evaluated == 0 || cue.Evaluated >= cue.Records || !strings.Contains(cue.Note, "sampled") {
 		t.Errorf("obvious CUE not sampled: %+v", cue)
 	}

@@ -74,7 +74,7 @@ func runChild(ctx context.Context, sp spec) (row Row, err error) {
 		}()
 	}
 	switch sp.Case {
-	case CaseCold, CaseNoop, CaseWarm1, CaseOne:
+	case CaseCold, CaseNoop, CaseFull, CaseWarm1, CaseOne:
 		return paneCase(ctx, sp)
 	case CaseJQ, CaseCUE:
 		return baselineCase(sp)
@@ -103,7 +103,7 @@ func paneCase(ctx context.Context, sp spec) (Row, error) {
 	if sp.Case == CaseOne {
 		return oneRecord(ctx, ws, target, sp, row)
 	}
-	if _, err := compileCommit(ctx, ws, target, &row); err != nil {
+	if _, err := compileCommit(ctx, ws, target, &row, sp.Case == CaseFull); err != nil {
 		return row, err
 	}
 	row.WallMS = ms(time.Since(start))
@@ -179,10 +179,10 @@ func sourceNumbers(v any) any {
 }
 
 // compileCommit plans and commits, recording phases and counts in row.
-func compileCommit(ctx context.Context, ws *workspace.Workspace, target *compile.Target, row *Row) (*compile.Outcome, error) {
+func compileCommit(ctx context.Context, ws *workspace.Workspace, target *compile.Target, row *Row, noMemo bool) (*compile.Outcome, error) {
 	t0 := time.Now()
 	// The options `pane compile` runs with (cmd/pane's compileFlags.options).
-	opts := compile.Options{CacheDir: filepath.Join(ws.Dir, filepath.FromSlash(cacheDir)), RecordsDir: compile.RecordsDir(ws.Dir)}
+	opts := compile.Options{CacheDir: filepath.Join(ws.Dir, filepath.FromSlash(cacheDir)), RecordsDir: compile.RecordsDir(ws.Dir), NoMemo: noMemo}
 	out, err := compile.Plan(ctx, ws, target, opts)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 const (
 	CaseCold  = "cold"
 	CaseNoop  = "warm-noop"
+	CaseFull  = "warm-noop-full"
 	CaseWarm1 = "warm-1pct"
 	CaseOne   = "one-record"
 	CaseCUE   = "baseline-cue"
@@ -23,6 +24,7 @@ const (
 var caseLabels = map[string]string{
 	CaseCold:  "cold",
 	CaseNoop:  "warm no-op",
+	CaseFull:  "warm no-op, no memo",
 	CaseWarm1: "warm 1%",
 	CaseOne:   "one record changed",
 	CaseCUE:   "baseline: obvious CUE",
@@ -105,7 +107,7 @@ type Report struct {
 	Rows       []Row  `json:"rows"`
 }
 
-var caseOrder = map[string]int{CaseCold: 0, CaseNoop: 1, CaseWarm1: 2, CaseOne: 3, CaseCUE: 4, CaseJQ: 5}
+var caseOrder = map[string]int{CaseCold: 0, CaseNoop: 1, CaseFull: 2, CaseWarm1: 3, CaseOne: 4, CaseCUE: 5, CaseJQ: 6}
 
 // sortRows orders rows by size in the order sizes first appear, then pane's cases, then
 // the baselines.

@@ -89,8 +89,11 @@ type Options struct {
 	// Force lets a source delete past its threshold: a source name, or "*" for all.
 	Force []string
 	// CacheDir, when set, keeps mapping results and schema verdicts between compiles
-	// (normally the workspace's .pane/cache). The cache never changes the result.
+	// (normally the workspace's .pane/cache), and Plan's memo (memo.go). The cache never
+	// changes the result.
 	CacheDir string
+	// NoMemo makes Plan compile even when its memo says nothing changed (benchmarks).
+	NoMemo bool
 	// Progress, when set, is where sources draw their progress line (a terminal).
 	Progress io.Writer
 	// RecordsDir, when set, is the record cache (records.go): each source's records are

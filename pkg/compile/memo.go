@@ -33,6 +33,14 @@ type planMemo struct {
 	Inputs   string    // hex sha256 of the inputs
 	Tree     string    // hex digest of the snapshot's paths and blob hashes
 	Findings diag.List // the compile's warnings, reported again on a hit
+	Sources  map[string]memoStats
+}
+
+// memoStats is a source's SourceStats, without the error (a memo is only kept when no
+// source failed).
+type memoStats struct {
+	Records, Filtered, Entities int
+	Unmapped                    map[string]int
 }
 
 const memoVersion = 1
@@ -45,7 +53,7 @@ type fingerprinter interface {
 // inputsKey fingerprints everything a compile of ws reads. ok is false when some input
 // cannot be fingerprinted (a network source): the memo is then not used.
 func inputsKey(ws *workspace.Workspace, opts Options) (key [32]byte, ok bool) {
-	if opts.CacheDir == "" || opts.Sources != nil || opts.Offline || ws.Mappings == nil {
+	if opts.CacheDir == "" || opts.NoMemo || opts.Sources != nil || opts.Offline || ws.Mappings == nil {
 		return key, false
 	}
 	for _, sc := range ws.Config.Sources {

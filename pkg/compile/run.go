@@ -110,7 +110,11 @@ func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options)
 			}
 		}
 		if clean {
-			err = saveMemo(opts.CacheDir, planMemo{Inputs: hex.EncodeToString(inputs[:]), Tree: treeDigest(snap.Hashes), Findings: res.Findings})
+			m := planMemo{Inputs: hex.EncodeToString(inputs[:]), Tree: treeDigest(snap.Hashes), Findings: res.Findings, Sources: map[string]memoStats{}}
+			for name, st := range res.Sources {
+				m.Sources[name] = memoStats{Records: st.Records, Filtered: st.Filtered, Entities: st.Entities, Unmapped: st.Unmapped}
+			}
+			err = saveMemo(opts.CacheDir, m)
 		}
 		if !clean || err != nil {
 			forgetMemo(opts.CacheDir)
@@ -141,6 +145,9 @@ func memoOutcome(ws *workspace.Workspace, t *Target, tip plumbing.Hash, old map[
 		snap.Files[p] = nil // as on the branch: a plan with no changes reads none
 	}
 	res := &Result{Snapshot: snap, Findings: m.Findings, Sources: map[string]*SourceStats{}, Memo: true}
+	for name, st := range m.Sources {
+		res.Sources[name] = &SourceStats{Records: st.Records, Filtered: st.Filtered, Entities: st.Entities, Unmapped: st.Unmapped}
+	}
 	p, err := plan.DiffKnown(t.Branch, tip, old, nil, snap.Files, &plan.Known{Hashes: old})
 	if err != nil {
 		return nil, err
