@@ -188,7 +188,7 @@ func TestFastSameAsCUE(t *testing.T) {
 			for i := 0; i < n; i++ {
 				rec := g.record()
 				want, werr := m.evalCUE(rec)
-				got, ok := m.fast.eval(project(rec, m.fields))
+				got, ok := m.fast.eval(m.project(rec))
 				if werr == nil {
 					cueOK++
 				}
@@ -220,21 +220,13 @@ func TestFastSyntheticOrg(t *testing.T) {
 	set, _ := loadSet(t, exampleMapping(t))
 	org := synth.Generate(3, 300)
 	for _, m := range set.Mappings {
-		var recs []map[string]any
-		switch m.Record {
-		case "repository":
-			recs = asDecoded(t, org.Repositories)
-		case "team":
-			recs = asDecoded(t, org.Teams)
-		case "user":
-			recs = asDecoded(t, org.Users)
-		}
+		recs := orgRecords(t, org, m.Record)
 		for i, r := range recs {
 			want, err := m.evalCUE(r)
 			if err != nil {
 				t.Fatalf("%s record %d: %v", m.Name, i, err)
 			}
-			got, ok := m.fast.eval(project(r, m.fields))
+			got, ok := m.fast.eval(m.project(r))
 			if !ok {
 				t.Fatalf("%s record %d: left to CUE", m.Name, i)
 			}
@@ -257,7 +249,7 @@ func TestFastNoAliasing(t *testing.T) {
 	}
 	rec := map[string]any{"id": int64(1), "props": map[string]any{"a": "b"}, "list": []any{int64(1), nil},
 		"nested": map[string]any{"a": []any{"x"}, "b": map[string]any{}}}
-	res, ok := m.fast.eval(project(rec, m.fields))
+	res, ok := m.fast.eval(m.project(rec))
 	if !ok {
 		t.Fatal("left to CUE")
 	}
@@ -268,6 +260,20 @@ func TestFastNoAliasing(t *testing.T) {
 	if rec["props"].(map[string]any)["a"] != "b" || rec["list"].([]any)[0] != int64(1) || rec["id"] != int64(1) {
 		t.Fatalf("the record changed with the entity: %v", rec)
 	}
+}
+
+// orgRecords returns the org's records of one type, as a source hands them over.
+func orgRecords(t testing.TB, org synth.Org, record string) []map[string]any {
+	switch record {
+	case "repository":
+		return asDecoded(t, org.Repositories)
+	case "team":
+		return asDecoded(t, org.Teams)
+	case "user":
+		return asDecoded(t, org.Users)
+	}
+	t.Fatalf("no %s records in the org", record)
+	return nil
 }
 
 // asDecoded gives records as a source hands them over: decoded from JSON ([]any, int64,

@@ -21,6 +21,7 @@ import (
 
 	"github.com/pane-dev/pane/pkg/catalog"
 	"github.com/pane-dev/pane/pkg/diag"
+	"github.com/pane-dev/pane/pkg/source"
 )
 
 var (
@@ -41,8 +42,10 @@ type Mapping struct {
 	ctx    *cue.Context
 	v      cue.Value
 	filter bool
-	// fields, when set, is the only part of a record the mapping can observe.
+	// fields, when set, is the only part of a record the mapping can observe; proj is
+	// the same as source.Fields.
 	fields *fieldTree
+	proj   *source.Fields
 	// fast, when set, maps records without the CUE evaluator (see fast.go); fastWhy says
 	// why a mapping has none.
 	fast    *fastProgram
@@ -160,7 +163,7 @@ func Load(ctx *cue.Context, root, dir string) (*Set, diag.List) {
 		}
 		if ok {
 			if fields, ok := projection(insts[0].Files, mv); ok {
-				m.fields = fields
+				m.fields, m.proj = fields, fields.export()
 			}
 			if prog, err := compileFast(insts[0].Files, name); err == nil {
 				m.fast = prog
@@ -187,7 +190,7 @@ type Result struct {
 // Eval maps one record. data is the decoded record; key and where identify it in errors.
 func (m *Mapping) Eval(data any) (Result, error) {
 	if m.fast != nil {
-		if res, ok := m.fast.eval(project(data, m.fields)); ok {
+		if res, ok := m.fast.eval(m.project(data)); ok {
 			m.stats.hits.Add(1)
 			return res, nil
 		}
@@ -234,7 +237,7 @@ func (m *Mapping) Values(data any) ([]cue.Value, error) {
 func (m *Mapping) fill(data any) (cue.Value, bool, error) {
 	// Encode, not FillPath(data): FillPath turns a Go nil into _ (top), Encode into null,
 	// which is what a JSON null is.
-	rec := m.ctx.Encode(project(data, m.fields))
+	rec := m.ctx.Encode(m.project(data))
 	if err := rec.Err(); err != nil {
 		return cue.Value{}, false, m.cueError(err)
 	}

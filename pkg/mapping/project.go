@@ -186,23 +186,8 @@ func collect(n ast.Node, tree *fieldTree) bool {
 	return true
 }
 
-// project returns the parts of a record the tree keeps.
-func project(data any, t *fieldTree) any {
-	if t == nil || t.whole {
-		return data
-	}
-	m, ok := data.(map[string]any)
-	if !ok {
-		return data
-	}
-	out := make(map[string]any, len(t.children))
-	for k, c := range t.children {
-		if v, ok := m[k]; ok {
-			out[k] = project(v, c)
-		}
-	}
-	return out
-}
+// project returns the part of a record the mapping can observe.
+func (m *Mapping) project(data any) any { return source.Project(data, m.proj) }
 
 // paths lists the tree's kept paths, for tests and debugging: "a", "owner.login".
 func (t *fieldTree) paths(prefix string) []string {
