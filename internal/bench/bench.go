@@ -258,7 +258,9 @@ func runCase(ctx context.Context, cfg Config, sp spec) (Row, error) {
 	if err := json.Unmarshal(out.Bytes(), &row); err != nil {
 		return Row{Case: sp.Case}, fmt.Errorf("child process output: %w", err)
 	}
-	row.PeakRSS = peakRSS(cmd.ProcessState)
+	if row.PeakRSS <= 0 {
+		row.PeakRSS = peakRSS(cmd.ProcessState)
+	}
 	row.CPUMS = ms(cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime())
 	if row.Evaluated > 0 {
 		// A sampled baseline: the process's CPU with the mapping's scaled up to all records.

@@ -45,6 +45,7 @@ func Child(ctx context.Context, arg string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	row, err := runChild(ctx, sp)
+	row.PeakRSS = selfPeakRSS()
 	if err != nil {
 		fmt.Fprintf(stderr, "panebench child: %s: %v\n", sp.Case, err)
 		return 1

@@ -60,7 +60,8 @@ type Row struct {
 	CPUMS float64 `json:"cpu_ms"`
 	// MapCPUMS is the CPU time of a sampled baseline's mapping (measured).
 	MapCPUMS float64 `json:"map_cpu_ms,omitempty"`
-	// PeakRSS is the child process's peak resident set size in bytes (rusage maxrss).
+	// PeakRSS is the child process's peak resident set size in bytes: its VmHWM, which it
+	// reports itself (rusage maxrss where that is unknown).
 	PeakRSS int64 `json:"peak_rss_bytes"`
 
 	Added     int    `json:"added,omitempty"`

@@ -12,3 +12,6 @@ func peakRSS(*os.ProcessState) int64 { return 0 }
 
 // selfCPU is unknown off Linux.
 func selfCPU() time.Duration { return 0 }
+
+// selfPeakRSS is unknown off Linux.
+func selfPeakRSS() int64 { return 0 }
