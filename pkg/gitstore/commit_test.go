@@ -647,3 +647,32 @@ func TestCommitChangesOnRefusesAnotherParent(t *testing.T) {
 		t.Fatalf("tip moved to %s", tip)
 	}
 }
+
+// TestBigLooseObjectStored: an object above storeAbove (a big directory's tree, a big
+// file) is written loose as a stored zlib stream, which git reads and fsck accepts.
+func TestBigLooseObjectStored(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "r.git"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGit(t, s.Root())
+	mustCommit(t, s, "catalog", snapshot, "base")
+	big := bytes.Repeat([]byte("name: x\n"), storeAbove/8+1000)
+	c, changed, err := s.CommitChanges(ctx, "catalog", map[string][]byte{"resource/default/big.yaml": big}, nil, "big", sig())
+	if err != nil || !changed {
+		t.Fatalf("CommitChanges: changed=%v err=%v", changed, err)
+	}
+	g.fsck()
+	if got := g.run("cat-file", "-p", c.String()+":resource/default/big.yaml"); got != string(big) {
+		t.Fatalf("git reads %d bytes back, want %d", len(got), len(big))
+	}
+	h := strings.TrimSpace(g.run("rev-parse", c.String()+":resource/default/big.yaml"))
+	st, err := os.Stat(filepath.Join(s.Root(), "objects", h[:2], h[2:]))
+	if err != nil {
+		t.Fatal("the big blob is not loose:", err)
+	}
+	if st.Size() < int64(len(big)) {
+		t.Fatalf("the loose object is %d bytes, less than its %d: deflated, not stored", st.Size(), len(big))
+	}
+}

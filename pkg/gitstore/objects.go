@@ -76,6 +76,9 @@ func (s *Store) writeObjects(set *objectSet) error {
 	return nil
 }
 
+// storeAbove is the size above which a loose object is stored, not deflated.
+const storeAbove = 256 << 10
+
 // writeLoose writes o as objects/xx/yyyy... the way git does: compressed into a
 // temporary file next to its final name, made read-only, then renamed into place. An
 // object the repository already has, loose or packed, is not written again.
@@ -89,19 +92,28 @@ func (s *Store) writeLoose(objects string, o *rawObject) (err error) {
 	fail := func(err error) error { return fmt.Errorf("write %s %s: %w", o.typ, hex, err) }
 
 	s.looseBuf.Reset()
-	if s.zw == nil {
-		s.zw, _ = zlib.NewWriterLevel(&s.looseBuf, zlib.BestSpeed) // the level is valid
+	// A big object (the tree of a directory of tens of thousands of entities, rewritten
+	// on every commit that touches one of them) is stored without compression: its
+	// hashes do not compress, and deflating megabytes would be most of a one-entity
+	// commit's time. It is still a zlib stream, as git requires; git gc packs it later.
+	zw := &s.zw
+	level := zlib.BestSpeed
+	if len(o.data) > storeAbove {
+		zw, level = &s.zwStore, zlib.NoCompression
+	}
+	if *zw == nil {
+		*zw, _ = zlib.NewWriterLevel(&s.looseBuf, level) // the level is valid
 	} else {
-		s.zw.Reset(&s.looseBuf)
+		(*zw).Reset(&s.looseBuf)
 	}
 	var hdr [32]byte
 	h := append(hdr[:0], o.typ.Bytes()...)
 	h = append(h, ' ')
 	h = strconv.AppendInt(h, int64(len(o.data)), 10)
 	h = append(h, 0)
-	s.zw.Write(h) // writes to a bytes.Buffer do not fail
-	s.zw.Write(o.data)
-	s.zw.Close()
+	(*zw).Write(h) // writes to a bytes.Buffer do not fail
+	(*zw).Write(o.data)
+	(*zw).Close()
 
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fail(err)

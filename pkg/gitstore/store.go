@@ -56,6 +56,7 @@ type Store struct {
 	lastCommit, lastTree plumbing.Hash
 
 	zw       *zlib.Writer // reused for loose objects
+	zwStore  *zlib.Writer // the same, for big ones (stored, not deflated)
 	looseBuf bytes.Buffer
 
 	// packStamp is the modification time of objects/pack when go-git last listed it.
