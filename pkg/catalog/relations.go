@@ -121,34 +121,78 @@ type Graph struct {
 func NewGraph(entities map[string]Entity) *Graph {
 	g := &Graph{entities: entities, refs: make(map[string]Ref, len(entities)), edges: make(map[string][]edge, len(entities)),
 		bad: map[string][]Finding{}, pointers: make(map[string]map[string]struct{}, len(entities))}
-	for k, e := range entities {
-		g.index(k, e)
+	// Reading the references is per entity, on all cores; the indexes are filled after.
+	keys := make([]string, 0, len(entities))
+	for k := range entities {
+		keys = append(keys, k)
+	}
+	parsed := make([]parsedRefs, len(keys))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(64)) - 64
+				if i >= len(keys) {
+					return
+				}
+				for j := i; j < min(i+64, len(keys)); j++ {
+					parsed[j] = parseRefs(entities[keys[j]])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, k := range keys {
+		g.insert(k, parsed[i])
 	}
 	return g
 }
 
-func (g *Graph) index(key string, e Entity) {
-	self := e.Ref()
-	g.refs[key] = self
-	kind := strings.ToLower(self.Kind)
+// parsedRefs is what an entity's spec refers to.
+type parsedRefs struct {
+	self  Ref
+	edges []edge
+	bad   []Finding
+}
+
+func parseRefs(e Entity) parsedRefs {
+	p := parsedRefs{self: e.Ref()}
+	kind := strings.ToLower(p.self.Kind)
 	spec := e.Spec()
 	for _, rule := range relationRules {
 		if rule.kind != kind {
 			continue
 		}
 		for _, target := range refStrings(spec[rule.field]) {
-			t, err := ParseRef(target, rule.defaultKind, self.Namespace)
+			t, err := ParseRef(target, rule.defaultKind, p.self.Namespace)
 			if err != nil {
-				g.bad[key] = append(g.bad[key], Finding{Ref: self, Field: "spec." + rule.field, Message: err.Error()})
+				p.bad = append(p.bad, Finding{Ref: p.self, Field: "spec." + rule.field, Message: err.Error()})
 				continue
 			}
-			tk := t.Key()
-			g.edges[key] = append(g.edges[key], edge{forward: rule.forward, reverse: rule.reverse, field: rule.field, target: t, targetKey: tk})
-			if g.pointers[tk] == nil {
-				g.pointers[tk] = map[string]struct{}{}
-			}
-			g.pointers[tk][key] = struct{}{}
+			p.edges = append(p.edges, edge{forward: rule.forward, reverse: rule.reverse, field: rule.field, target: t, targetKey: t.Key()})
 		}
+	}
+	return p
+}
+
+func (g *Graph) index(key string, e Entity) { g.insert(key, parseRefs(e)) }
+
+func (g *Graph) insert(key string, p parsedRefs) {
+	g.refs[key] = p.self
+	if len(p.bad) > 0 {
+		g.bad[key] = p.bad
+	}
+	if len(p.edges) > 0 {
+		g.edges[key] = p.edges
+	}
+	for _, ed := range p.edges {
+		ps := g.pointers[ed.targetKey]
+		if ps == nil {
+			ps = map[string]struct{}{}
+			g.pointers[ed.targetKey] = ps
+		}
+		ps[key] = struct{}{}
 	}
 }
 
@@ -204,9 +248,16 @@ func (g *Graph) Pointers(key string) []string {
 
 // Relations returns an entity's relations, both directions, sorted by type then target.
 func (g *Graph) Relations(key string) []Relation {
-	set := map[Relation]struct{}{}
+	// Each relation with its target's key (known without lower-casing anything: an
+	// edge's target key, or the key of the entity pointing here), sorted and with
+	// duplicates dropped.
+	type keyed struct {
+		r   Relation
+		key string
+	}
+	var ks []keyed
 	for _, ed := range g.edges[key] {
-		set[Relation{Type: ed.forward, TargetRef: g.canonical(ed.target, ed.targetKey)}] = struct{}{}
+		ks = append(ks, keyed{Relation{Type: ed.forward, TargetRef: g.canonical(ed.target, ed.targetKey)}, ed.targetKey})
 	}
 	if _, exists := g.entities[key]; exists {
 		for src := range g.pointers[key] {
@@ -216,31 +267,37 @@ func (g *Graph) Relations(key string) []Relation {
 			}
 			for _, ed := range g.edges[src] {
 				if ed.targetKey == key {
-					set[Relation{Type: ed.reverse, TargetRef: from}] = struct{}{}
+					ks = append(ks, keyed{Relation{Type: ed.reverse, TargetRef: from}, src})
 				}
 			}
 		}
 	}
-	if len(set) == 0 {
+	if len(ks) == 0 {
 		return nil
 	}
-	type keyed struct {
-		r   Relation
-		key string
-	}
-	ks := make([]keyed, 0, len(set))
-	for r := range set {
-		ks = append(ks, keyed{r, r.TargetRef.Key()})
-	}
 	sort.Slice(ks, func(i, j int) bool {
-		if ks[i].r.Type != ks[j].r.Type {
-			return ks[i].r.Type < ks[j].r.Type
+		a, b := &ks[i], &ks[j]
+		if a.r.Type != b.r.Type {
+			return a.r.Type < b.r.Type
 		}
-		return ks[i].key < ks[j].key
+		if a.key != b.key {
+			return a.key < b.key
+		}
+		// Refs that differ only in case: in a fixed order too.
+		if a.r.TargetRef.Kind != b.r.TargetRef.Kind {
+			return a.r.TargetRef.Kind < b.r.TargetRef.Kind
+		}
+		if a.r.TargetRef.Namespace != b.r.TargetRef.Namespace {
+			return a.r.TargetRef.Namespace < b.r.TargetRef.Namespace
+		}
+		return a.r.TargetRef.Name < b.r.TargetRef.Name
 	})
-	list := make([]Relation, len(ks))
+	list := make([]Relation, 0, len(ks))
 	for i, k := range ks {
-		list[i] = k.r
+		if i > 0 && k.r == ks[i-1].r {
+			continue
+		}
+		list = append(list, k.r)
 	}
 	return list
 }
