@@ -9,11 +9,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/pane-dev/pane/pkg/diag"
+	"github.com/pane-dev/pane/pkg/source"
+	"github.com/pane-dev/pane/pkg/source/file"
 	"github.com/pane-dev/pane/pkg/workspace"
 )
 
@@ -34,6 +37,7 @@ type planMemo struct {
 	Tree     string    // hex digest of the snapshot's paths and blob hashes
 	Findings diag.List // the compile's warnings, reported again on a hit
 	Sources  map[string]memoStats
+	Files    []file.FileStat // the record files' sizes and times
 }
 
 // memoStats is a source's SourceStats, without the error (a memo is only kept when no
@@ -43,27 +47,58 @@ type memoStats struct {
 	Unmapped                    map[string]int
 }
 
-const memoVersion = 1
+const memoVersion = 2
 
-// fingerprinter is a source that can say what Fetch would read without fetching.
+// fingerprinter is a source that can say what Fetch would read without fetching, and
+// what it did read (the file source).
 type fingerprinter interface {
+	source.Source
 	Fingerprint(w io.Writer) error
+	FingerprintTo(w io.Writer)
+	Stat() ([]file.FileStat, error)
 }
 
-// inputsKey fingerprints everything a compile of ws reads. ok is false when some input
-// cannot be fingerprinted (a network source): the memo is then not used.
-func inputsKey(ws *workspace.Workspace, opts Options) (key [32]byte, ok bool) {
+// memoRun is one plan's use of the memo: the fingerprint of everything but the record
+// files, the sources (which fingerprint what they fetch), and the record files' sizes and
+// times, a first look that spares reading them when one has plainly changed.
+type memoRun struct {
+	dir   string
+	base  [32]byte
+	srcs  []fingerprinter // by name
+	sinks []hash.Hash     // what each source's Fetch read
+	stats []file.FileStat
+}
+
+// newMemoRun prepares the memo for a plan; ok is false when some input cannot be
+// fingerprinted (a network source) or the cache is off: the memo is then not used.
+func newMemoRun(ws *workspace.Workspace, opts Options) (r *memoRun, ok bool) {
 	if opts.CacheDir == "" || opts.NoMemo || opts.Sources != nil || opts.Offline || ws.Mappings == nil {
-		return key, false
+		return nil, false
 	}
 	for _, sc := range ws.Config.Sources {
 		if sc.Type != "file" {
-			return key, false
+			return nil, false
 		}
 	}
 	srcs, findings := Sources(ws)
 	if len(findings) > 0 {
-		return key, false
+		return nil, false
+	}
+	r = &memoRun{dir: opts.CacheDir}
+	for _, s := range srcs {
+		fp, ok := s.(fingerprinter)
+		if !ok {
+			return nil, false
+		}
+		r.srcs = append(r.srcs, fp)
+	}
+	sort.Slice(r.srcs, func(i, j int) bool { return r.srcs[i].Name() < r.srcs[j].Name() })
+	for _, s := range r.srcs {
+		st, err := s.Stat()
+		if err != nil {
+			return nil, false
+		}
+		r.stats = append(r.stats, st...)
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "pane plan memo %d\x00%s\x00%s\x00", memoVersion, buildID(), ws.Mappings.Hash)
@@ -74,11 +109,11 @@ func inputsKey(ws *workspace.Workspace, opts Options) (key [32]byte, ok bool) {
 	// The workspace's own CUE files: the configuration.
 	roots, err := filepath.Glob(filepath.Join(ws.Dir, "*.cue"))
 	if err != nil {
-		return key, false
+		return nil, false
 	}
 	sort.Strings(roots)
 	if !hashFiles(h, roots) {
-		return key, false
+		return nil, false
 	}
 	// Every file catalog.include matches: the declared entities.
 	declared := make([]string, len(ws.DeclaredFiles))
@@ -87,21 +122,66 @@ func inputsKey(ws *workspace.Workspace, opts Options) (key [32]byte, ok bool) {
 		fmt.Fprintf(h, "declared %s\x00", f)
 	}
 	if !hashFiles(h, declared) {
-		return key, false
+		return nil, false
 	}
-	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Name() < srcs[j].Name() })
-	for _, s := range srcs {
-		fp, ok := s.(fingerprinter)
-		if !ok {
-			return key, false
-		}
+	h.Sum(r.base[:0])
+	return r, true
+}
+
+// key combines the base with each source's fingerprint digest.
+func (r *memoRun) key(digests [][]byte) string {
+	h := sha256.New()
+	h.Write(r.base[:])
+	for i, s := range r.srcs {
 		fmt.Fprintf(h, "source %s\x00", s.Name())
-		if err := fp.Fingerprint(h); err != nil {
-			return key, false
-		}
+		h.Write(digests[i])
 	}
-	h.Sum(key[:0])
-	return key, true
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hit reports whether the last plan's memo still holds: the branch holds what it made,
+// the record files look the same, and, read again, are the same.
+func (r *memoRun) hit(old map[string]plumbing.Hash) (planMemo, bool) {
+	m, ok := loadMemo(r.dir)
+	if !ok || m.Tree != treeDigest(old) || !slices.Equal(m.Files, r.stats) {
+		return planMemo{}, false
+	}
+	digests := make([][]byte, len(r.srcs))
+	for i, s := range r.srcs {
+		h := sha256.New()
+		if err := s.Fingerprint(h); err != nil {
+			return planMemo{}, false
+		}
+		digests[i] = h.Sum(nil)
+	}
+	return m, r.key(digests) == m.Inputs
+}
+
+// sources returns the sources for the compile, each writing the fingerprint of what it
+// fetches.
+func (r *memoRun) sources() []source.Source {
+	out := make([]source.Source, len(r.srcs))
+	r.sinks = make([]hash.Hash, len(r.srcs))
+	for i, s := range r.srcs {
+		r.sinks[i] = sha256.New()
+		s.FingerprintTo(r.sinks[i])
+		out[i] = s
+	}
+	return out
+}
+
+// save remembers a clean compile's result under the fingerprint of what it read.
+func (r *memoRun) save(res *Result, snap *Snapshot) error {
+	digests := make([][]byte, len(r.sinks))
+	for i, h := range r.sinks {
+		digests[i] = h.Sum(nil)
+	}
+	m := planMemo{Inputs: r.key(digests), Tree: treeDigest(snap.Hashes), Findings: res.Findings,
+		Sources: map[string]memoStats{}, Files: r.stats}
+	for name, st := range res.Sources {
+		m.Sources[name] = memoStats{Records: st.Records, Filtered: st.Filtered, Entities: st.Entities, Unmapped: st.Unmapped}
+	}
+	return saveMemo(r.dir, m)
 }
 
 func hashFiles(h hash.Hash, paths []string) bool {

@@ -2,7 +2,6 @@ package compile
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -76,16 +75,18 @@ func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options)
 	base := NewBase(tip, old, t.Store.ReadBlob)
 	opts.Base = base
 	phase("read branch")
-	inputs, memoable := inputsKey(ws, opts)
-	phase("fingerprint inputs")
+	memo, memoable := newMemoRun(ws, opts)
 	if memoable {
-		if m, ok := loadMemo(opts.CacheDir); ok && m.Inputs == hex.EncodeToString(inputs[:]) && m.Tree == treeDigest(old) {
+		if m, ok := memo.hit(old); ok {
+			phase("memo")
 			if opts.Logger != nil {
 				opts.Logger.Info("nothing changed: the inputs and the catalog branch are as the last plan left them (--no-cache compiles anyway)")
 			}
 			return memoOutcome(ws, t, tip, old, m)
 		}
+		opts.Sources = memo.sources()
 	}
+	phase("memo")
 	res, err := Compile(ctx, ws, opts)
 	if err != nil {
 		return nil, err
@@ -110,11 +111,7 @@ func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options)
 			}
 		}
 		if clean {
-			m := planMemo{Inputs: hex.EncodeToString(inputs[:]), Tree: treeDigest(snap.Hashes), Findings: res.Findings, Sources: map[string]memoStats{}}
-			for name, st := range res.Sources {
-				m.Sources[name] = memoStats{Records: st.Records, Filtered: st.Filtered, Entities: st.Entities, Unmapped: st.Unmapped}
-			}
-			err = saveMemo(opts.CacheDir, m)
+			err = memo.save(res, snap)
 		}
 		if !clean || err != nil {
 			forgetMemo(opts.CacheDir)

@@ -39,6 +39,7 @@ type Source struct {
 	root   string
 	cfg    Config
 	fields map[string]*source.Fields // by record type; absent: whole records
+	fp     fingerprint               // what Fetch read, when asked (fingerprint.go)
 }
 
 // New returns a file source named name reading paths relative to root.
@@ -92,6 +93,7 @@ func (s *Source) fetchType(ctx context.Context, typ string, rs RecordSet, emit f
 		return fmt.Errorf("records %q: no file matches %q", typ, rs.Path)
 	}
 	sort.Strings(matches)
+	s.fp.recordSet(typ, rs, len(matches))
 	var keep *source.Fields // nil: whole records
 	if f, ok := s.fields[typ]; ok {
 		keep = f.With(strings.Split(rs.Key, "."))
@@ -105,6 +107,9 @@ func (s *Source) fetchType(ctx context.Context, typ string, rs RecordSet, emit f
 		if err != nil {
 			return fmt.Errorf("records %q: %w", typ, err)
 		}
+		s.fp.field([]byte(m))
+		s.fp.raw(data)
+		s.fp.num(int64(len(data)))
 		format := rs.Format
 		if format == "" {
 			format = formatOf(m)

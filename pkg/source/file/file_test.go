@@ -589,3 +589,44 @@ func TestSplitArrayRejects(t *testing.T) {
 		t.Errorf("valid array: %v %v", elems, ok)
 	}
 }
+
+// TestFingerprintSameAsFetch: the fingerprint Fetch writes of what it decodes is the one
+// Fingerprint computes from the files, and any change to a file changes it.
+func TestFingerprintSameAsFetch(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"recs/a.json":  `[{"id": "1"}, {"id": "2"}]`,
+		"recs/b.json":  `{"id": "3"}`,
+		"users.ndjson": "{\"login\": \"x\"}\n",
+	})
+	src := New("s", dir, Config{Records: map[string]RecordSet{
+		"thing": {Path: "recs/*.json", Key: "id"},
+		"user":  {Path: "*.ndjson", Key: "login"},
+	}})
+	fingerprints := func() (string, string) {
+		var fetched, read bytes.Buffer
+		src.FingerprintTo(&fetched)
+		if err := src.Fetch(context.Background(), func(source.Record) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		src.FingerprintTo(nil)
+		if err := src.Fingerprint(&read); err != nil {
+			t.Fatal(err)
+		}
+		return fetched.String(), read.String()
+	}
+	a, b := fingerprints()
+	if a != b || a == "" {
+		t.Fatalf("Fetch wrote %q, Fingerprint %q", a, b)
+	}
+	stats, err := src.Stat()
+	if err != nil || len(stats) != 3 {
+		t.Fatalf("Stat: %v %v", stats, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "recs", "b.json"), []byte(`{"id": "4"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, d := fingerprints()
+	if c != d || c == a {
+		t.Fatal("a changed file left the fingerprint as it was, or Fetch and Fingerprint disagree")
+	}
+}
