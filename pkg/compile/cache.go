@@ -206,7 +206,10 @@ func (c *cache) save() error {
 }
 
 // writeAtomic writes a file of pane's caches so that a reader sees the old one or the
-// whole new one, never a part: a temporary file in the same directory, synced, renamed.
+// whole new one, never a part: a temporary file in the same directory, renamed. It is not
+// synced: after a crash the file may be empty or torn, which every reader detects (the
+// results cache's checksum, gzip's CRC, the memo's JSON and inputs) and treats as no
+// cache; a sync would cost more than the whole compile saves on a large catalog.
 func writeAtomic(path string, write func(io.Writer) error) (err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -222,9 +225,6 @@ func writeAtomic(path string, write func(io.Writer) error) (err error) {
 		}
 	}()
 	if err := write(f); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
 		return err
 	}
 	if err := f.Close(); err != nil {
