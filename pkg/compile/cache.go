@@ -441,6 +441,33 @@ func (r *valueReader) take(n uint64) []byte {
 
 var errCacheFormat = errors.New("cache entry is malformed")
 
+// interned are the strings every cached entity repeats (field names, kinds, API
+// versions): decoding shares one copy of each instead of allocating it again.
+var interned = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range []string{
+		"apiVersion", "kind", "metadata", "spec", "relations", "name", "namespace", "title",
+		"description", "labels", "annotations", "tags", "links", "url", "icon", "type",
+		"lifecycle", "owner", "system", "subcomponentOf", "providesApis", "consumesApis",
+		"dependsOn", "dependencyOf", "profile", "displayName", "email", "picture", "parent",
+		"children", "members", "memberOf", "domain", "subdomainOf", "definition", "target",
+		"targets", "targetRef", "default", "backstage.io/v1alpha1", "backstage.io/v1beta1",
+		"Component", "API", "Resource", "System", "Domain", "Group", "User", "Location",
+		"service", "website", "library", "documentation", "production", "experimental",
+		"deprecated", "team", "organization", "Repository", "github.com/project-slug",
+	} {
+		m[s] = s
+	}
+	return m
+}()
+
+func intern(b []byte) string {
+	if s, ok := interned[string(b)]; ok {
+		return s
+	}
+	return string(b)
+}
+
 const maxCacheDepth = 200
 
 func (r *valueReader) value(depth int) any {
@@ -458,7 +485,7 @@ func (r *valueReader) value(depth int) any {
 	case 'f':
 		return false
 	case 's':
-		return string(r.take(r.uvarint()))
+		return intern(r.take(r.uvarint()))
 	case 'I', 'i':
 		v, n := binary.Varint(r.b)
 		if n <= 0 {
@@ -495,7 +522,7 @@ func (r *valueReader) value(depth int) any {
 		}
 		m := make(map[string]any, n)
 		for i := uint64(0); i < n && r.err == nil; i++ {
-			k := string(r.take(r.uvarint()))
+			k := intern(r.take(r.uvarint()))
 			m[k] = r.value(depth + 1)
 		}
 		return m
