@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pane-dev/pane/pkg/compile"
 	"io"
 	"log/slog"
 	"os"
@@ -65,6 +66,7 @@ Start with "pane init DIR", then "pane check", "pane plan" and "pane compile".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			compile.TuneGC()
 			level := slog.LevelInfo
 			switch {
 			case g.quiet && g.verbose:

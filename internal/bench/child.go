@@ -87,6 +87,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // paneCase runs pane end to end through its public API, as `pane compile` does.
 func paneCase(ctx context.Context, sp spec) (Row, error) {
+	compile.TuneGC() // as pane's commands do
 	row := Row{Case: sp.Case}
 	start := time.Now()
 	ws, findings, err := workspace.Load(sp.Dir)
