@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/pane-dev/pane/pkg/compile"
 	"io"
 	"log/slog"
 	"os"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pane-dev/pane/pkg/compile"
 	"github.com/pane-dev/pane/pkg/diag"
 	"github.com/pane-dev/pane/pkg/workspace"
 )
