@@ -107,9 +107,15 @@ func (s *Source) fetchType(ctx context.Context, typ string, rs RecordSet, emit f
 		if err != nil {
 			return fmt.Errorf("records %q: %w", typ, err)
 		}
-		s.fp.field([]byte(m))
-		s.fp.raw(data)
-		s.fp.num(int64(len(data)))
+		// The fingerprint of the file is taken while it is decoded, not before: hashing
+		// hundreds of megabytes is a good part of a second.
+		hashed := make(chan struct{})
+		go func() {
+			defer close(hashed)
+			s.fp.field([]byte(m))
+			s.fp.raw(data)
+			s.fp.num(int64(len(data)))
+		}()
 		format := rs.Format
 		if format == "" {
 			format = formatOf(m)
@@ -129,6 +135,7 @@ func (s *Source) fetchType(ctx context.Context, typ string, rs RecordSet, emit f
 			seen[key] = where
 			return emit(source.Record{Type: typ, Key: key, Data: v, Where: where})
 		})
+		<-hashed // the next file's fingerprint follows this one's
 		if err != nil {
 			return fmt.Errorf("records %q: %w", typ, err)
 		}
