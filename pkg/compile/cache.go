@@ -59,12 +59,16 @@ type cache struct {
 var buildID = sync.OnceValue(func() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		id := bi.Main.Version
+		modified := false
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
 				id += " " + s.Value
 			}
+			modified = modified || s.Key == "vcs.modified" && s.Value == "true"
 		}
-		if id != "(devel)" && id != "" {
+		// A build from a changed checkout has the commit's revision but not its code:
+		// only the executable itself identifies it.
+		if id != "(devel)" && id != "" && !modified {
 			return id
 		}
 	}

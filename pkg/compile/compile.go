@@ -204,11 +204,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	phase := phaseTimer(log)
 	var c *cache
 	if opts.CacheDir != "" {
-		schemaHash := ""
-		if ws.Schemas != nil {
-			schemaHash = ws.Schemas.Hash()
-		}
-		c = openCache(opts.CacheDir, ws.Mappings.Hash, schemaHash, log)
+		c = workspaceCache(opts.CacheDir, ws, log)
 	}
 	srcs := opts.Sources
 	if opts.Offline {
@@ -423,6 +419,16 @@ func logOf(c *cache) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return c.log
+}
+
+// workspaceCache opens the result cache for ws: salted with its mapping and schema
+// sources and whatever CUE they import.
+func workspaceCache(dir string, ws *workspace.Workspace, log *slog.Logger) *cache {
+	schemaHash := ""
+	if ws.Schemas != nil {
+		schemaHash = ws.Schemas.Hash()
+	}
+	return openCache(dir, ws.Mappings.Hash+" "+ws.CUEHash, schemaHash, log)
 }
 
 // phaseTimer logs, at debug level, how long each phase of a compile took.

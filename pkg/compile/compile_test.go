@@ -218,7 +218,7 @@ func TestCacheSameResult(t *testing.T) {
 	}
 
 	// Warm: every mapping result and schema verdict comes from the cache.
-	c := openCache(cacheDir, ws.Mappings.Hash, ws.Schemas.Hash(), nil)
+	c := workspaceCache(cacheDir, ws, nil)
 	if len(c.mapped) == 0 || len(c.valid) == 0 {
 		t.Fatalf("cache holds %d results, %d verdicts", len(c.mapped), len(c.valid))
 	}

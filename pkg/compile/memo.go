@@ -106,24 +106,12 @@ func newMemoRun(ws *workspace.Workspace, opts Options) (r *memoRun, ok bool) {
 		fmt.Fprintf(h, "%s\x00", ws.Schemas.Hash())
 	}
 	fmt.Fprintf(h, "relations=%v\x00force=%q\x00", ws.Config.Output.Relations, opts.Force)
-	// The workspace's own CUE files: the configuration.
-	roots, err := filepath.Glob(filepath.Join(ws.Dir, "*.cue"))
-	if err != nil {
+	// The workspace's CUE (configuration, mappings, schemas, what they import, cue.mod)
+	// and declaration files, as the workspace read them.
+	if ws.InputsHash == "" {
 		return nil, false
 	}
-	sort.Strings(roots)
-	if !hashFiles(h, roots) {
-		return nil, false
-	}
-	// Every file catalog.include matches: the declared entities.
-	declared := make([]string, len(ws.DeclaredFiles))
-	for i, f := range ws.DeclaredFiles {
-		declared[i] = filepath.Join(ws.Dir, filepath.FromSlash(f))
-		fmt.Fprintf(h, "declared %s\x00", f)
-	}
-	if !hashFiles(h, declared) {
-		return nil, false
-	}
+	fmt.Fprintf(h, "workspace %s\x00", ws.InputsHash)
 	h.Sum(r.base[:0])
 	return r, true
 }
@@ -182,18 +170,6 @@ func (r *memoRun) save(res *Result, snap *Snapshot) error {
 		m.Sources[name] = memoStats{Records: st.Records, Filtered: st.Filtered, Entities: st.Entities, Unmapped: st.Unmapped}
 	}
 	return saveMemo(r.dir, m)
-}
-
-func hashFiles(h hash.Hash, paths []string) bool {
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return false
-		}
-		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(p), len(data))
-		h.Write(data)
-	}
-	return true
 }
 
 // treeDigest identifies a set of catalog files by their paths and blob hashes.

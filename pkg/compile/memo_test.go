@@ -110,6 +110,47 @@ spec:
 	step("declaration added", false)
 	step("after the declaration", true)
 
+	// A package the mapping imports, through cue.mod.
+	write := func(rel, content string) {
+		t.Helper()
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("cue.mod/module.cue", "module: \"acme.example/ws\"\nlanguage: version: \"v0.12.0\"\n")
+	write("cue/lib/lib.cue", "package lib\n\nTitle: \"Repo\"\n")
+	edit("cue/mappings/github.cue", "import (\n", "import (\n\t\"acme.example/ws/cue/lib\"\n")
+	edit("cue/mappings/github.cue", `title: "Source"`, `title: lib.Title`)
+	step("mapping imports a package", false)
+	step("after the import", true)
+	edit("cue/lib/lib.cue", `"Repo"`, `"Code"`)
+	step("imported package changed", false)
+	step("after the imported package changed", true)
+
+	// A declaration edited after the workspace was read (while pane compiled): what is
+	// remembered is what was compiled, so the next plan sees the edit.
+	{
+		ws := loadWS(t, dir)
+		target, err := OpenTarget(ws, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit("catalog/extra.yaml", "type: team", "type: squad")
+		out, err := Plan(ctx, ws, target, Options{CacheDir: cacheDir})
+		if err != nil || out.Plan == nil {
+			t.Fatalf("plan: %v", err)
+		}
+		if _, _, err := Commit(ctx, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step("declaration edited while pane ran", false)
+	step("after that edit", true)
+
 	// The configuration.
 	edit("pane.cue", "package pane", "package pane\n\noutput: relations: false")
 	step("config changed", false)

@@ -174,6 +174,14 @@ func compileFast(files []*ast.File, name string) (*fastProgram, error) {
 				top.names[d.Ident.Name] = binding{kind: bindBlocked}
 			case *ast.Alias:
 				top.names[d.Ident.Name] = binding{kind: bindBlocked}
+			case *ast.ImportDecl, *ast.Package, *ast.Attribute, *ast.CommentGroup:
+			default:
+				// An embedding or a comprehension at the top of any file may add to
+				// the mapping: only CUE can say what.
+				return nil, refuse(d, "%T at the top of a file of the package", d)
+			}
+			if f, ok := d.(*ast.Field); ok && f.Alias != nil {
+				return nil, refuse(d, "postfix alias")
 			}
 		}
 	}
@@ -222,7 +230,7 @@ func compileFast(files []*ast.File, name string) (*fastProgram, error) {
 			if d.Constraint != token.ILLEGAL {
 				return nil, refuse(d, "optional or required field in the mapping")
 			}
-			if _, aliased := d.Label.(*ast.Alias); aliased {
+			if _, aliased := d.Label.(*ast.Alias); aliased || d.Alias != nil {
 				return nil, refuse(d, "aliased field")
 			}
 			if seen[lbl] {
@@ -1271,6 +1279,9 @@ func (c *fcompiler) structLit(n *ast.StructLit, s *fscope) (fexpr, error) {
 			}
 			if d.Constraint != token.ILLEGAL || strings.HasPrefix(name, "_") || strings.HasPrefix(name, "#") {
 				return nil, refuse(d, "field %q is not a regular field", name)
+			}
+			if _, aliased := d.Label.(*ast.Alias); aliased || d.Alias != nil {
+				return nil, refuse(d, "aliased field %q", name)
 			}
 			if isSimpleString(d.Label) && (strings.HasPrefix(name, "_") || strings.HasPrefix(name, "#")) {
 				return nil, refuse(d, "label %q", name)

@@ -70,6 +70,10 @@ func compileInType(n ast.Expr) (*inType, error) {
 		if a.strct != nil && b.strct != nil || a.list != nil && b.list != nil {
 			return nil, refuse(n, "disjunction of two structs or two lists in `in`")
 		}
+		if a.kinds&kAny != 0 || b.kinds&kAny != 0 {
+			// T | _ keeps both where T is incomplete: CUE calls that ambiguous.
+			return nil, refuse(n, "disjunction with _ in `in`")
+		}
 		// A struct that CUE would complete with defaults makes a disjunction ambiguous.
 		for _, t := range []*inType{a, b} {
 			if t.strct != nil && t.strct.hasDefaults() {
@@ -127,7 +131,7 @@ func compileInType(n ast.Expr) (*inType, error) {
 				if err != nil || !isIdent && !isSimpleString(d.Label) {
 					return nil, refuse(d, "dynamic label in `in`")
 				}
-				if _, aliased := d.Label.(*ast.Alias); aliased {
+				if _, aliased := d.Label.(*ast.Alias); aliased || d.Alias != nil {
 					return nil, refuse(d, "aliased field in `in`")
 				}
 				if d.Constraint != token.ILLEGAL {

@@ -145,6 +145,21 @@ func TestFastPathCoverage(t *testing.T) {
 		"bytes":      `in: {...}, out: [{kind: 'x'}]`,
 		"dynamic":    `in: {n: string, ...}, out: [{(in.n): 1}]`,
 		"embed":      `in: {...}, out: [{_helper}]`,
+		"any-or":     `in: {l: {a: string} | _, ...}`,
+	}
+	// Whatever another file of the package adds to a mapping (an embedding, a
+	// comprehension at the top) is CUE's to evaluate.
+	for name, extra := range map[string]string{
+		"embedding":     "package mappings\n\n{m: filter: false}\n",
+		"comprehension": "package mappings\n\nif true {m: out: [{spec: owner: \"t\"}]}\n",
+	} {
+		set, _ := loadSet(t, map[string]string{"m.cue": "package mappings\n\nm: {source: \"s\", record: \"r\", in: {...}, out: [{kind: \"x\"}]}\n", "extra.cue": extra})
+		if len(set.Mappings) != 1 {
+			t.Fatalf("%s: %d mappings", name, len(set.Mappings))
+		}
+		if ok, _ := set.Mappings[0].FastPath(); ok {
+			t.Errorf("%s in another file: the mapping got a fast path", name)
+		}
 	}
 	for name, body := range refused {
 		src := "package mappings\n\n#In: {...}\n_helper: \"x\"\n\nm: {source: \"s\", record: \"r\", " + body

@@ -4,6 +4,8 @@
 package workspace
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -34,7 +36,16 @@ type Workspace struct {
 	// DeclaredFiles are the files catalog.include matched (slash-separated, relative to
 	// Dir, sorted), whether or not they declared anything.
 	DeclaredFiles []string
-	Actions       []string // action names, from actions/*.cue
+	// CUEHash identifies every CUE file below Dir but the root ones (mappings, schemas,
+	// packages they import) and everything in cue.mod, as read before loading: a cache
+	// of what mappings and schemas computed is keyed by it.
+	CUEHash string
+	// InputsHash identifies all the workspace gives a compile: CUEHash's files, the root
+	// CUE files (the configuration) and the declaration files, each as read before (or,
+	// for declarations, exactly as) parsed.
+	InputsHash string
+	declHash   []byte
+	Actions    []string // action names, from actions/*.cue
 }
 
 // ConfigError is a problem with the workspace itself (no config, a config that does not
@@ -55,6 +66,10 @@ func Load(dir string) (*Workspace, diag.List, error) {
 		return nil, nil, &ConfigError{diag.List{{Message: fmt.Sprintf("workspace %s is not a directory", dir)}}}
 	}
 	ws := &Workspace{Dir: abs, CUE: cuecontext.New()}
+	// Hashed before anything is parsed: an edit while pane runs makes the hashes older
+	// than what was compiled, never newer, so a cache keyed by them misses rather than
+	// trusting a stale result.
+	lib, root := hashCUE(abs)
 	cfg, findings := loadConfig(ws.CUE, abs)
 	if cfg == nil || len(findings.Errors()) > 0 {
 		return nil, nil, &ConfigError{findings}
@@ -84,6 +99,10 @@ func Load(dir string) (*Workspace, diag.List, error) {
 	decl, df := loadDeclared(ws)
 	ws.Declared = decl
 	findings = append(findings, df...)
+	ws.CUEHash = lib
+	h := sha256.New()
+	fmt.Fprintf(h, "cue %s\x00root %s\x00declared %x\x00", lib, root, ws.declHash)
+	ws.InputsHash = hex.EncodeToString(h.Sum(nil))
 
 	acts, af := loadActions(ws)
 	ws.Actions = acts
@@ -120,6 +139,47 @@ func schemaFindings(err error, root string) diag.List {
 	return l
 }
 
+// hashCUE hashes the workspace's CUE: lib, every *.cue file below dir but the root ones
+// and every file in cue.mod; root, the root *.cue files. Directories pane or git own
+// (.pane, .git) and node_modules are skipped.
+func hashCUE(dir string) (lib, root string) {
+	lh, rh := sha256.New(), sha256.New()
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			fmt.Fprintf(lh, "error %s\x00", p)
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			switch d.Name() {
+			case ".pane", ".git", "node_modules":
+				if rel != "." {
+					return filepath.SkipDir
+				}
+			}
+			return nil
+		}
+		inMod := strings.HasPrefix(rel, "cue.mod/")
+		if !inMod && !strings.HasSuffix(rel, ".cue") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		h := lh
+		if !inMod && !strings.Contains(rel, "/") {
+			h = rh
+		}
+		if err != nil {
+			fmt.Fprintf(h, "%s\x00unreadable\x00", rel)
+			return nil
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", rel, len(data))
+		h.Write(data)
+		return nil
+	})
+	return hex.EncodeToString(lh.Sum(nil)), hex.EncodeToString(rh.Sum(nil))
+}
+
 // loadDeclared reads every file matched by catalog.include and not by catalog.exclude.
 func loadDeclared(ws *Workspace) ([]*Declared, diag.List) {
 	var findings diag.List
@@ -152,13 +212,18 @@ func loadDeclared(ws *Workspace) ([]*Declared, diag.List) {
 	}
 	sort.Strings(files)
 	ws.DeclaredFiles = files
+	dh := sha256.New()
+	defer func() { ws.declHash = dh.Sum(nil) }()
 	var out []*Declared
 	for _, f := range files {
 		data, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			findings = append(findings, diag.Finding{Where: f, Message: err.Error()})
+			fmt.Fprintf(dh, "%s\x00unreadable\x00", f)
 			continue
 		}
+		fmt.Fprintf(dh, "%s\x00%d\x00", f, len(data))
+		dh.Write(data)
 		var ds []*Declared
 		var fl diag.List
 		if strings.HasSuffix(f, ".cue") {
