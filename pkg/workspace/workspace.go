@@ -144,7 +144,24 @@ func schemaFindings(err error, root string) diag.List {
 // (.pane, .git) and node_modules are skipped.
 func hashCUE(dir string) (lib, root string) {
 	lh, rh := sha256.New(), sha256.New()
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	// Without a cue.mod, CUE imports only its standard library: the CUE pane reads is
+	// the root files and cue/. With one, any package of the module may be imported.
+	walk := dir
+	if _, err := os.Stat(filepath.Join(dir, "cue.mod")); err != nil {
+		roots, _ := filepath.Glob(filepath.Join(dir, "*.cue"))
+		sort.Strings(roots)
+		for _, p := range roots {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				fmt.Fprintf(rh, "%s\x00unreadable\x00", filepath.Base(p))
+				continue
+			}
+			fmt.Fprintf(rh, "%s\x00%d\x00", filepath.Base(p), len(data))
+			rh.Write(data)
+		}
+		walk = filepath.Join(dir, "cue")
+	}
+	_ = filepath.WalkDir(walk, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			fmt.Fprintf(lh, "error %s\x00", p)
 			return nil
