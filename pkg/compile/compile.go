@@ -6,6 +6,7 @@ package compile
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"log/slog"
@@ -120,6 +121,10 @@ type contribution struct {
 	rec     *source.Record
 	mapping *mapping.Mapping
 	kept    string
+	// rkey, when set, is the result cache's key of the mapping result this entity is
+	// entry rk of: it identifies the entity's content as well as hashing it would.
+	rkey *[32]byte
+	rk   int
 }
 
 // Sources builds the workspace's configured sources.
@@ -421,6 +426,24 @@ func logOf(c *cache) *slog.Logger {
 	return c.log
 }
 
+// contentKey identifies a merged entity's content for the validation and render caches.
+// An entity made of one cached mapping result is known by that result's key, its place
+// in the result and its provenance (merging one contribution copies it and adds the
+// provenance annotations, nothing else), which spares hashing tens of thousands of
+// entities; any other is hashed.
+func contentKey(e catalog.Entity, cs []contribution) [32]byte {
+	if len(cs) == 1 && cs[0].rkey != nil && !strings.Contains(cs[0].source, ",") {
+		c := cs[0]
+		h := sha256.New()
+		fmt.Fprintf(h, "mapped entity\x00%d\x00%s\x00%s\x00", c.rk, c.source, c.origin)
+		h.Write(c.rkey[:])
+		var k [32]byte
+		h.Sum(k[:0])
+		return k
+	}
+	return mapping.Hash(map[string]any(e))
+}
+
 // workspaceCache opens the result cache for ws: salted with its mapping and schema
 // sources and whatever CUE they import.
 func workspaceCache(dir string, ws *workspace.Workspace, log *slog.Logger) *cache {
@@ -490,6 +513,10 @@ func mapAll(ctx context.Context, ws *workspace.Workspace, srcs []source.Source, 
 	}
 	results := make([]mapping.Result, len(jobs))
 	errs := make([]error, len(jobs))
+	var rkeys [][32]byte
+	if c != nil {
+		rkeys = make([][32]byte, len(jobs))
+	}
 	forEach(len(jobs), workers, func(i int) {
 		if ctx.Err() != nil {
 			return
@@ -506,7 +533,7 @@ func mapAll(ctx context.Context, ws *workspace.Workspace, srcs []source.Source, 
 				c.storeResult(key, res)
 			}
 		}
-		results[i] = res
+		results[i], rkeys[i] = res, key
 	})
 
 	var out []contribution
@@ -528,8 +555,12 @@ func mapAll(ctx context.Context, ws *workspace.Workspace, srcs []source.Source, 
 		for k, e := range results[i].Entities {
 			k, j := k, j
 			st.Entities++
+			var rkey *[32]byte
+			if rkeys != nil {
+				rkey = &rkeys[i]
+			}
 			out = append(out, contribution{
-				entity: e, source: j.src, origin: j.rec.ID(), rec: j.rec, mapping: j.m,
+				entity: e, source: j.src, origin: j.rec.ID(), rec: j.rec, mapping: j.m, rkey: rkey, rk: k,
 				where: fmt.Sprintf("%s (mapping %q at %s)", recDesc, j.m.Name, j.m.Where),
 				value: func() (cue.Value, error) {
 					vs, err := j.m.Values(j.rec.Data)
@@ -672,7 +703,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 				return
 			}
 			if c != nil {
-				ehash[i] = mapping.Hash(map[string]any(e))
+				ehash[i] = contentKey(e, groups[k])
 			}
 			vf[i] = validate(ws, e, ehash[i], groups[k], c)
 		})
@@ -710,7 +741,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 			r = rels[k]
 		}
 		if c != nil && ws.Schemas == nil {
-			ehash[i] = mapping.Hash(map[string]any(e))
+			ehash[i] = contentKey(e, groups[k])
 		}
 		rendered[i], hashes[i], renderErr[i] = c.render(e, ehash[i], r)
 	})

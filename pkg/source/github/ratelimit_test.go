@@ -142,7 +142,9 @@ func TestServerErrorsPersist(t *testing.T) {
 }
 
 func TestTimeoutThenSuccess(t *testing.T) {
-	e := newEnv(t, githubtest.FromSynth(smallOrg()), func(_ *Config, o *Options) { o.Timeout = 100 * time.Millisecond })
+	// The timeout applies to every request: long enough that a loaded machine running
+	// the race detector answers the others within it, far shorter than the fault's delay.
+	e := newEnv(t, githubtest.FromSynth(smallOrg()), func(_ *Config, o *Options) { o.Timeout = time.Second })
 	e.srv.Inject(githubtest.Fault{Path: "orgs/initech/teams", Status: http.StatusOK, Delay: 5 * time.Second})
 	recs := e.mustFetch(e.source())
 	sameRecords(t, e, recs)
