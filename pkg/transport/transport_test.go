@@ -346,9 +346,10 @@ func TestTimeoutPerAttempt(t *testing.T) {
 	var sl sleeper
 	// Every attempt times out.
 	block.Store(2)
-	c := NewClient(Options{Sleep: sl.Sleep, Timeout: 100 * time.Millisecond, Retries: 1})
+	// Long enough for the answering attempt on a loaded machine under the race detector.
+	c := NewClient(Options{Sleep: sl.Sleep, Timeout: 500 * time.Millisecond, Retries: 1})
 	_, _, err := get(t, c, srv.URL+"/slow")
-	if err == nil || !strings.Contains(err.Error(), "no response within 100ms") || !strings.Contains(err.Error(), "after 2 attempts") {
+	if err == nil || !strings.Contains(err.Error(), "no response within 500ms") || !strings.Contains(err.Error(), "after 2 attempts") {
 		t.Fatalf("error = %v", err)
 	}
 	// The first attempt times out, the second answers: the timeout is per attempt.
@@ -545,7 +546,7 @@ func TestSecretsNeverInErrorsOrLogs(t *testing.T) {
 	o := authOpts(t, srv.URL)
 	o.Sleep = (&sleeper{}).Sleep
 	o.Retries = 1
-	o.Timeout = 100 * time.Millisecond
+	o.Timeout = 500 * time.Millisecond
 	o.MaxBody = 1
 	o.Observe = func(e Event) { log.Info("attempt", "method", e.Method, "url", e.URL, "status", e.Status, "err", e.Err) }
 	c := NewClient(o)
