@@ -2,11 +2,10 @@ package catalog
 
 import (
 	"fmt"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
+
+	"github.com/pane-dev/pane/internal/par"
 )
 
 // Relation is one outgoing edge of an entity, as Backstage writes it on output.
@@ -71,21 +70,10 @@ func DeriveRelations(entities map[string]Entity) (map[string][]Relation, []Findi
 	// Each entity's relations are read from the graph alone: on all cores.
 	rels := make([][]Relation, len(keys))
 	found := make([][]Finding, len(keys))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(keys) {
-					return
-				}
-				rels[i] = g.Relations(keys[i])
-				found[i] = g.Findings(keys[i])
-			}
-		})
-	}
-	wg.Wait()
+	par.For(len(keys), 0, func(i int) {
+		rels[i] = g.Relations(keys[i])
+		found[i] = g.Findings(keys[i])
+	})
 	out := map[string][]Relation{}
 	var findings []Finding
 	for i, k := range keys {
@@ -127,22 +115,7 @@ func NewGraph(entities map[string]Entity) *Graph {
 		keys = append(keys, k)
 	}
 	parsed := make([]parsedRefs, len(keys))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(64)) - 64
-				if i >= len(keys) {
-					return
-				}
-				for j := i; j < min(i+64, len(keys)); j++ {
-					parsed[j] = parseRefs(entities[keys[j]])
-				}
-			}
-		})
-	}
-	wg.Wait()
+	par.For(len(keys), 0, func(i int) { parsed[i] = parseRefs(entities[keys[i]]) })
 	for i, k := range keys {
 		g.insert(k, parsed[i])
 	}

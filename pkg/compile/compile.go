@@ -14,14 +14,13 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"cuelang.org/go/cue"
 	"github.com/go-git/go-git/v5/plumbing"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pane-dev/pane/internal/par"
 	"github.com/pane-dev/pane/pkg/catalog"
 	"github.com/pane-dev/pane/pkg/diag"
 	"github.com/pane-dev/pane/pkg/mapping"
@@ -394,31 +393,6 @@ func logFastPaths(log *slog.Logger, ws *workspace.Workspace, before [][2]int64) 
 	}
 }
 
-// forEach calls f(0) ... f(n-1) on workers goroutines, handing out indexes in small
-// batches: cheaper than a goroutine per item when items take microseconds.
-func forEach(n, workers int, f func(i int)) {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	const batch = 64
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(workers, (n+batch-1)/batch); w++ {
-		wg.Go(func() {
-			for {
-				start := int(next.Add(batch)) - batch
-				if start >= n {
-					return
-				}
-				for i := start; i < min(start+batch, n); i++ {
-					f(i)
-				}
-			}
-		})
-	}
-	wg.Wait()
-}
-
 func logOf(c *cache) *slog.Logger {
 	if c == nil {
 		return slog.New(slog.DiscardHandler)
@@ -517,7 +491,7 @@ func mapAll(ctx context.Context, ws *workspace.Workspace, srcs []source.Source, 
 	if c != nil {
 		rkeys = make([][32]byte, len(jobs))
 	}
-	forEach(len(jobs), workers, func(i int) {
+	par.For(len(jobs), workers, func(i int) {
 		if ctx.Err() != nil {
 			return
 		}
@@ -640,7 +614,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 	// of entities is memory-bound work.
 	ckeys := make([]string, len(contribs))
 	cerrs := make([]error, len(contribs))
-	forEach(len(contribs), workers, func(i int) {
+	par.For(len(contribs), workers, func(i int) {
 		ref := contribs[i].entity.Ref()
 		if cerrs[i] = catalog.ValidateRef(ref); cerrs[i] == nil {
 			ckeys[i] = ref.Key()
@@ -672,7 +646,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 		path, full string // the entity's file and its ref, written out
 	}
 	ms := make([]merged, len(keys))
-	forEach(len(keys), workers, func(i int) {
+	par.For(len(keys), workers, func(i int) {
 		m := &ms[i]
 		m.e, m.sources, m.err = mergeRef(groups[keys[i]])
 		if m.err == nil {
@@ -696,7 +670,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 	ehash := make([][32]byte, len(keys))
 	if ws.Schemas != nil {
 		vf := make([]diag.List, len(keys))
-		forEach(len(keys), workers, func(i int) {
+		par.For(len(keys), workers, func(i int) {
 			k := keys[i]
 			e, ok := snap.Entities[k]
 			if !ok {
@@ -730,7 +704,7 @@ func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribut
 	rendered := make([][]byte, len(keys))
 	hashes := make([]plumbing.Hash, len(keys))
 	renderErr := make([]error, len(keys))
-	forEach(len(keys), workers, func(i int) {
+	par.For(len(keys), workers, func(i int) {
 		k := keys[i]
 		e, ok := snap.Entities[k]
 		if !ok {
