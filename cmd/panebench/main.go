@@ -37,9 +37,9 @@ func main() {
 const usage = `usage: panebench [flags]
 
 Generates synthetic GitHub orgs (deterministic from -seed), compiles each with pane
-(cold, warm no-op, warm 1%, one record changed) and maps the same records with the
-obvious CUE implementation and with gojq; prints wall time, records/s, peak RSS and
-the ratios to the baselines. Every case runs in a process of its own.
+(cold, warm no-op, warm no-op without the plan memo, warm 1%, one record changed) and
+maps the same records with the obvious CUE implementation and with gojq; prints wall
+time, records/s, peak RSS and the ratios to the baselines. Every case runs in a process of its own.
 
 BENCH_FULL=1 makes the default sizes 1000,10000,50000.
 
@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		jsonOut    = fl.String("json", "", "also write the report as JSON to `FILE`")
 		format     = fl.String("format", "text", "table format: text or markdown")
 		cpuprofile = fl.String("cpuprofile", "", "write a CPU profile of one case to `FILE` (see -profile-case, -profile-n)")
-		profCase   = fl.String("profile-case", bench.CaseCold, "the case -cpuprofile profiles: cold, warm-noop, warm-1pct, one-record, baseline-cue, baseline-gojq")
+		profCase   = fl.String("profile-case", bench.CaseCold, "the case -cpuprofile profiles: cold, warm-noop, warm-noop-full, warm-1pct, one-record, baseline-cue, baseline-gojq")
 		profN      = fl.Int("profile-n", 0, "the size -cpuprofile profiles (default: the largest)")
 		sample     = fl.Int("cue-sample", 5000, "map at most this many records per size with the obvious CUE baseline, extrapolating beyond (0: all)")
 		mapping    = fl.String("mapping", filepath.Join("cue", "mappings", "github.cue"), "the mapping `FILE` the workspaces use (pane init's copy when the default is missing)")

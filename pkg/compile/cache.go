@@ -50,6 +50,7 @@ type cache struct {
 	usedOK  map[[32]byte]struct{}
 	hits    int
 	misses  int
+	hitsBy  map[string]int // mapping name -> results found
 	// dirty: this compile added entries the file does not hold.
 	dirty bool
 }
@@ -263,6 +264,10 @@ func (c *cache) mappedResult(m *mapping.Mapping, data any) (mapping.Result, [32]
 	c.mu.Lock()
 	c.usedMap[k] = b
 	c.hits++
+	if c.hitsBy == nil {
+		c.hitsBy = map[string]int{}
+	}
+	c.hitsBy[m.Name]++
 	c.mu.Unlock()
 	res := mapping.Result{Filtered: cr.Filtered}
 	for _, e := range cr.Entities {
@@ -285,6 +290,13 @@ func (c *cache) storeResult(k [32]byte, res mapping.Result) {
 	c.misses++
 	c.dirty = true
 	c.mu.Unlock()
+}
+
+// hitsOf is how many results of a mapping came from the cache.
+func (c *cache) hitsOf(mapping string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hitsBy[mapping]
 }
 
 // entityHash is the hash the cache knows an entity by (none without a cache).

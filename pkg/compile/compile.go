@@ -292,7 +292,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	contribs, mf := mapAll(ctx, ws, srcs, records, res.Sources, opts.Workers, c)
 	res.Findings = append(res.Findings, mf...)
 	phase("map")
-	logFastPaths(log, ws, before)
+	logFastPaths(log, ws, before, c)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -326,8 +326,8 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 		contribs = append(contribs, kept...)
 	}
 
-	snap, sf := assemble(ctx, ws, contribs, opts.Workers, c)
-	phase("assemble")
+	snap, sf := assemble(ctx, ws, contribs, opts.Workers, c, log)
+	phase = phaseTimer(log) // assemble logged its own steps
 	if opts.Base != nil && len(sf.Errors()) == 0 && len(res.Findings.Errors()) == 0 {
 		status, kept, err := reconcile(ws, opts.Base, snap, failed, counts, forced(opts.Force))
 		if err != nil {
@@ -339,7 +339,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 		res.Status = status
 		if len(kept) > 0 {
 			contribs = append(contribs, kept...)
-			snap, sf = assemble(ctx, ws, contribs, opts.Workers, c)
+			snap, sf = assemble(ctx, ws, contribs, opts.Workers, c, log)
 		}
 		for _, name := range sortedKeys(status) {
 			if b := status[name].Blocked; b != "" {
@@ -375,29 +375,27 @@ func fastStats(ws *workspace.Workspace) [][2]int64 {
 	}
 	out := make([][2]int64, len(ws.Mappings.Mappings))
 	for i, m := range ws.Mappings.Mappings {
-		out[i][0], out[i][1] = m.FastStats()
+		out[i][0], out[i][1] = m.EvalStats()
 	}
 	return out
 }
 
-// logFastPaths says, at debug level, how each mapping was evaluated in this compile:
-// by the fast path (and how many records it left to CUE), or by CUE, and why.
-func logFastPaths(log *slog.Logger, ws *workspace.Workspace, before [][2]int64) {
+// logFastPaths says, at debug level, how each mapping's records were mapped in this
+// compile: from the result cache, by the fast path, or by CUE (and why, for a mapping
+// without a fast path).
+func logFastPaths(log *slog.Logger, ws *workspace.Workspace, before [][2]int64, c *cache) {
 	after := fastStats(ws)
 	for i, m := range ws.Mappings.Mappings {
-		if ok, why := m.FastPath(); !ok {
-			log.Debug("mapping evaluated by CUE", "mapping", m.Name, "why", why)
-			continue
+		args := []any{"mapping", m.Name}
+		if c != nil {
+			args = append(args, "from cache", c.hitsOf(m.Name))
 		}
-		log.Debug("mapping fast path", "mapping", m.Name, "records", after[i][0]-before[i][0], "left to CUE", after[i][1]-before[i][1])
+		args = append(args, "fast path", after[i][0]-before[i][0], "CUE", after[i][1]-before[i][1])
+		if ok, why := m.FastPath(); !ok {
+			args = append(args, "why CUE", why)
+		}
+		log.Debug("mapping", args...)
 	}
-}
-
-func logOf(c *cache) *slog.Logger {
-	if c == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return c.log
 }
 
 // contentKey identifies a merged entity's content for the validation and render caches.
@@ -604,8 +602,8 @@ func foldFindings(fs []diag.Finding, keys []string) diag.List {
 
 // assemble merges contributions by ref, validates, adds provenance, derives relations
 // and renders.
-func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribution, workers int, c *cache) (*Snapshot, diag.List) {
-	phase := phaseTimer(logOf(c))
+func assemble(ctx context.Context, ws *workspace.Workspace, contribs []contribution, workers int, c *cache, log *slog.Logger) (*Snapshot, diag.List) {
+	phase := phaseTimer(log)
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}

@@ -3,6 +3,7 @@ package compile
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -59,6 +60,7 @@ type Outcome struct {
 	Plan      *plan.Plan // nil when the compile had errors
 	Target    *Target
 	base      plumbing.Hash
+	log       *slog.Logger // the plan's, for Commit's debug lines
 }
 
 // Plan compiles the workspace and diffs the snapshot against the target branch.
@@ -80,20 +82,20 @@ func Plan(ctx context.Context, ws *workspace.Workspace, t *Target, opts Options)
 		if m, ok := memo.hit(old); ok {
 			phase("memo")
 			if opts.Logger != nil {
-				opts.Logger.Info("nothing changed: the inputs and the catalog branch are as the last plan left them (--no-cache compiles anyway)")
+				opts.Logger.Info("nothing changed since the last plan: the same inputs, and the catalog branch holds what it made; nothing compiled")
 			}
 			return memoOutcome(ws, t, tip, old, m)
 		}
 		opts.Sources = memo.sources()
+		phase("memo")
 	}
-	phase("memo")
 	res, err := Compile(ctx, ws, opts)
 	if err != nil {
 		return nil, err
 	}
 	phase = phaseTimer(opts.Logger)
 	defer phase("diff")
-	out := &Outcome{Workspace: ws, Result: res, Target: t, base: tip}
+	out := &Outcome{Workspace: ws, Result: res, Target: t, base: tip, log: opts.Logger}
 	if res.Snapshot == nil {
 		return out, nil
 	}
@@ -203,6 +205,8 @@ func Commit(ctx context.Context, o *Outcome) (plumbing.Hash, bool, error) {
 			upserts[c.Path] = o.Result.Snapshot.Files[c.Path]
 		}
 	}
+	phase := phaseTimer(o.log)
+	defer phase("commit")
 	return o.Target.Store.CommitChangesOn(ctx, o.Target.Branch, o.base, upserts, deletes, o.Plan.CommitMessage(), author)
 }
 

@@ -516,6 +516,9 @@ func (c *fcompiler) expr(n ast.Expr, s *fscope) (fexpr, error) {
 				return -i, nil
 			}, nil
 		}
+		if n.Op == token.MUL {
+			return nil, refuse(n, "a default (*value | ...): defaults are unified by CUE")
+		}
 		return nil, refuse(n, "unary %s", n.Op)
 	case *ast.BinaryExpr:
 		return c.binary(n, s)
@@ -624,6 +627,9 @@ func (c *fcompiler) interpolation(n *ast.Interpolation, s *fscope) (fexpr, error
 func (c *fcompiler) ident(n *ast.Ident, s *fscope) (fexpr, error) {
 	b, ok := s.lookup(n.Name)
 	if !ok {
+		if _, isType := inKinds[n.Name]; isType {
+			return nil, refuse(n, "the type %s where a value is needed: CUE's to evaluate", n.Name)
+		}
 		return nil, refuse(n, "refers to %s, which the fast path does not follow (it follows in, lets and comprehension variables)", n.Name)
 	}
 	switch b.kind {
@@ -663,6 +669,17 @@ func (c *fcompiler) isInChain(n ast.Expr, s *fscope) bool {
 }
 
 func (c *fcompiler) binary(n *ast.BinaryExpr, s *fscope) (fexpr, error) {
+	switch n.Op {
+	case token.AND:
+		return nil, refuse(n, "unification (&): CUE's to evaluate")
+	case token.OR:
+		for _, side := range []ast.Expr{n.X, n.Y} {
+			if u, ok := side.(*ast.UnaryExpr); ok && u.Op == token.MUL {
+				return nil, refuse(n, "a default (*value | ...): defaults are unified by CUE")
+			}
+		}
+		return nil, refuse(n, "a disjunction (|): CUE's to evaluate")
+	}
 	// x == _|_ and x != _|_
 	if _, ok := n.Y.(*ast.BottomLit); ok && (n.Op == token.EQL || n.Op == token.NEQ) {
 		x, err := c.expr(n.X, s)

@@ -54,21 +54,22 @@ type Mapping struct {
 }
 
 // fastStats counts records the fast path mapped and those it handed to CUE.
-type fastStats struct{ hits, fallbacks atomic.Int64 }
+type fastStats struct{ fast, cue atomic.Int64 }
 
 // FastPath reports whether the mapping has a fast path and, if not, why.
 func (m *Mapping) FastPath() (bool, string) { return m.fast != nil, m.fastWhy }
 
-// FastStats returns how many records the fast path mapped and how many it left to CUE.
-func (m *Mapping) FastStats() (hits, fallbacks int64) {
-	return m.stats.hits.Load(), m.stats.fallbacks.Load()
+// EvalStats returns how many records Eval mapped with the fast path and how many with
+// CUE (a mapping without a fast path, or records the fast path left to CUE).
+func (m *Mapping) EvalStats() (fast, cue int64) {
+	return m.stats.fast.Load(), m.stats.cue.Load()
 }
 
 // DisableFast makes every mapping of the set evaluate with CUE alone: for tests that
 // compare the two, and for PANE_FASTPATH=off.
 func (s *Set) DisableFast() {
 	for _, m := range s.Mappings {
-		m.fast, m.fastWhy = nil, "disabled"
+		m.fast, m.fastWhy = nil, "disabled (PANE_FASTPATH=off, or a test)"
 	}
 }
 
@@ -153,7 +154,9 @@ func Load(ctx *cue.Context, root, dir string) (*Set, diag.List) {
 		if !hasOut {
 			bad("needs `out`: a list of entities")
 			ok = false
-		} else if k := mv.LookupPath(pathOut).IncompleteKind(); k&cue.ListKind == 0 {
+		} else if k := mv.LookupPath(pathOut).IncompleteKind(); k != cue.BottomKind && k&cue.ListKind == 0 {
+			// (Bottom: the list depends on in, as [if in.x {...}] does; it is checked
+			// per record.)
 			bad("`out` must be a list of entities")
 			ok = false
 		}
@@ -191,11 +194,11 @@ type Result struct {
 func (m *Mapping) Eval(data any) (Result, error) {
 	if m.fast != nil {
 		if res, ok := m.fast.eval(m.project(data)); ok {
-			m.stats.hits.Add(1)
+			m.stats.fast.Add(1)
 			return res, nil
 		}
-		m.stats.fallbacks.Add(1)
 	}
+	m.stats.cue.Add(1)
 	return m.evalCUE(data)
 }
 

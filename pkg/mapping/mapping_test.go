@@ -408,3 +408,30 @@ func TestFieldsSameAsProjection(t *testing.T) {
 		t.Fatalf("a type no mapping takes: %v, want nil (whole)", f)
 	}
 }
+
+// TestOutDependsOnIn: an out list whose elements depend on the record ([if in.x {...}])
+// is a list once the record is filled: it loads, and maps to none or some entities.
+func TestOutDependsOnIn(t *testing.T) {
+	set, _ := loadSet(t, map[string]string{"m.cue": `package mappings
+
+archived: {
+	source: "s"
+	record: "r"
+	in: {name: string, archived: bool, ...}
+	out: [if in.archived {apiVersion: "backstage.io/v1alpha1", kind: "Component", metadata: name: in.name}]
+}
+`})
+	if len(set.Mappings) != 1 {
+		t.Fatalf("%d mappings", len(set.Mappings))
+	}
+	m := set.Mappings[0]
+	for _, c := range []struct {
+		archived bool
+		want     int
+	}{{true, 1}, {false, 0}} {
+		res, err := m.Eval(map[string]any{"name": "a", "archived": c.archived})
+		if err != nil || len(res.Entities) != c.want {
+			t.Fatalf("archived=%v: %d entities, %v; want %d", c.archived, len(res.Entities), err, c.want)
+		}
+	}
+}

@@ -504,7 +504,7 @@ func scalarKindsOf(k cue.Kind) (scalarKinds, error) {
 // two, and for PANE_FASTPATH=off.
 func (s *Schemas) DisableFast() {
 	for k := range s.fast {
-		s.noFast[k] = "disabled"
+		s.noFast[k] = "disabled (PANE_FASTPATH=off, or a test)"
 	}
 	s.fast = map[string]*node{}
 }
