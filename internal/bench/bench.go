@@ -1,8 +1,7 @@
 // Package bench is pane's end-to-end benchmark (`make bench`, cmd/panebench): it
 // generates synthetic GitHub organizations (internal/synth), compiles them with pane
 // through its public API (cold, warm no-op with and without the plan memo, warm 1%, one
-// record changed) and maps the
-// same records with two baselines, the obvious CUE implementation (compile the mapping
+// record changed) and maps the same records with two baselines, the obvious CUE implementation (compile the mapping
 // with each record) and the mapping written in jq (gojq), then tabulates wall time,
 // records per second, peak RSS and the ratios to the baselines.
 //
