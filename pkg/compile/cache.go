@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -318,14 +319,13 @@ func (c *cache) render(e catalog.Entity, eh [32]byte, rels []catalog.Relation) (
 		}
 		return b, plumbing.ComputeHash(plumbing.BlobObject, b), nil
 	}
-	h := sha256.New()
-	h.Write(eh[:])
+	// The key: the entity and its relations, in one buffer.
+	kb := append(make([]byte, 0, 64+48*len(rels)), eh[:]...)
 	for _, r := range rels {
-		fmt.Fprintf(h, "\x00%s\x00%s", r.Type, r.TargetRef.String())
+		kb = append(append(append(kb, 0), r.Type...), 0)
+		kb = append(append(append(append(append(kb, strings.ToLower(r.TargetRef.Kind)...), ':'), strings.ToLower(r.TargetRef.Namespace)...), '/'), r.TargetRef.Name...)
 	}
-	var rh [32]byte
-	h.Sum(rh[:0])
-	k := c.key("render", rh)
+	k := c.key("render", sha256.Sum256(kb))
 	c.mu.Lock()
 	v, ok := c.mapped[k]
 	if ok {

@@ -55,7 +55,7 @@ type SourceStats struct {
 	Filtered int            // records a mapping filter dropped
 	Unmapped map[string]int // record type -> records no mapping takes
 	Entities int            // entities produced (before merging)
-	Err      error          // the fetch failed
+	Err      error          `json:"-"` // the fetch failed
 }
 
 // Result is a compile's outcome: the snapshot (nil when there are errors), every finding,
@@ -288,7 +288,7 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	}
 
 	// Map records.
-	before := fastStats(ws)
+	before := evalStats(ws)
 	contribs, mf := mapAll(ctx, ws, srcs, records, res.Sources, opts.Workers, c)
 	res.Findings = append(res.Findings, mf...)
 	phase("map")
@@ -368,8 +368,8 @@ func Compile(ctx context.Context, ws *workspace.Workspace, opts Options) (*Resul
 	return res, nil
 }
 
-// fastStats reads each mapping's fast path counters.
-func fastStats(ws *workspace.Workspace) [][2]int64 {
+// evalStats reads each mapping's counters of records mapped by the fast path and by CUE.
+func evalStats(ws *workspace.Workspace) [][2]int64 {
 	if ws.Mappings == nil {
 		return nil
 	}
@@ -384,7 +384,7 @@ func fastStats(ws *workspace.Workspace) [][2]int64 {
 // compile: from the result cache, by the fast path, or by CUE (and why, for a mapping
 // without a fast path).
 func logFastPaths(log *slog.Logger, ws *workspace.Workspace, before [][2]int64, c *cache) {
-	after := fastStats(ws)
+	after := evalStats(ws)
 	for i, m := range ws.Mappings.Mappings {
 		args := []any{"mapping", m.Name}
 		if c != nil {

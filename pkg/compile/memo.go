@@ -33,21 +33,14 @@ const memoFile = "plan"
 
 type planMemo struct {
 	Version  int
-	Inputs   string    // hex sha256 of the inputs
-	Tree     string    // hex digest of the snapshot's paths and blob hashes
-	Findings diag.List // the compile's warnings, reported again on a hit
-	Sources  map[string]memoStats
-	Files    []file.FileStat // the record files' sizes and times
+	Inputs   string                  // hex sha256 of the inputs
+	Tree     string                  // hex digest of the snapshot's paths and blob hashes
+	Findings diag.List               // the compile's warnings, reported again on a hit
+	Sources  map[string]*SourceStats // kept only when no source failed: Err is nil
+	Files    []file.FileStat         // the record files' sizes and times
 }
 
-// memoStats is a source's SourceStats, without the error (a memo is only kept when no
-// source failed).
-type memoStats struct {
-	Records, Filtered, Entities int
-	Unmapped                    map[string]int
-}
-
-const memoVersion = 2
+const memoVersion = 3
 
 // fingerprinter is a source that can say what Fetch would read without fetching, and
 // what it did read (the file source).
@@ -165,10 +158,7 @@ func (r *memoRun) save(res *Result, snap *Snapshot) error {
 		digests[i] = h.Sum(nil)
 	}
 	m := planMemo{Inputs: r.key(digests), Tree: treeDigest(snap.Hashes), Findings: res.Findings,
-		Sources: map[string]memoStats{}, Files: r.stats}
-	for name, st := range res.Sources {
-		m.Sources[name] = memoStats{Records: st.Records, Filtered: st.Filtered, Entities: st.Entities, Unmapped: st.Unmapped}
-	}
+		Sources: res.Sources, Files: r.stats}
 	return saveMemo(r.dir, m)
 }
 

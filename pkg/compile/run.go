@@ -143,9 +143,9 @@ func memoOutcome(ws *workspace.Workspace, t *Target, tip plumbing.Hash, old map[
 	for p := range old {
 		snap.Files[p] = nil // as on the branch: a plan with no changes reads none
 	}
-	res := &Result{Snapshot: snap, Findings: m.Findings, Sources: map[string]*SourceStats{}, Memo: true}
-	for name, st := range m.Sources {
-		res.Sources[name] = &SourceStats{Records: st.Records, Filtered: st.Filtered, Entities: st.Entities, Unmapped: st.Unmapped}
+	res := &Result{Snapshot: snap, Findings: m.Findings, Sources: m.Sources, Memo: true}
+	if res.Sources == nil {
+		res.Sources = map[string]*SourceStats{}
 	}
 	p, err := plan.DiffKnown(t.Branch, tip, old, nil, snap.Files, &plan.Known{Hashes: old})
 	if err != nil {

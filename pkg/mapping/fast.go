@@ -421,11 +421,7 @@ func (c *fcompiler) expr(n ast.Expr, s *fscope) (fexpr, error) {
 					if e.partial {
 						return e.inField(name)
 					}
-					f, ok := e.in[name]
-					if !ok {
-						return nil, errMissing
-					}
-					return f, nil
+					return field(e.in, name)
 				}, nil
 			}
 		}
@@ -438,11 +434,7 @@ func (c *fcompiler) expr(n ast.Expr, s *fscope) (fexpr, error) {
 			if !ok {
 				return nil, errFallback
 			}
-			f, ok := m[name]
-			if !ok {
-				return nil, errMissing
-			}
-			return f, nil
+			return field(m, name)
 		}, nil
 	case *ast.IndexExpr:
 		x, err := c.expr(n.X, s)
@@ -477,11 +469,7 @@ func (c *fcompiler) expr(n ast.Expr, s *fscope) (fexpr, error) {
 				if !ok {
 					return nil, errFallback
 				}
-				f, ok := v[k]
-				if !ok {
-					return nil, errMissing
-				}
-				return f, nil
+				return field(v, k)
 			}
 			return nil, errFallback
 		}, nil
@@ -530,6 +518,15 @@ func (c *fcompiler) expr(n ast.Expr, s *fscope) (fexpr, error) {
 		return c.structLit(n, s)
 	}
 	return nil, refuse(n, "expression %T", n)
+}
+
+// field is a struct's field; one the struct lacks is bottom in CUE.
+func field(m map[string]any, name string) (any, error) {
+	f, ok := m[name]
+	if !ok {
+		return nil, errMissing
+	}
+	return f, nil
 }
 
 // fallback turns errMissing into errFallback where bottom is not being tested for.

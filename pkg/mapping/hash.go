@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"hash"
 	"math"
 	"math/big"
 	"slices"
@@ -37,15 +36,6 @@ func Hash(v any) [32]byte {
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-// HashValue writes AppendValue's encoding of v to h.
-func HashValue(h hash.Hash, v any) {
-	bp := bufPool.Get().(*[]byte)
-	b := AppendValue((*bp)[:0], v)
-	h.Write(b)
-	*bp = b
-	bufPool.Put(bp)
-}
 
 // AppendValue appends a canonical, typed encoding of a decoded JSON-like value to b:
 // maps with sorted keys, and a type tag on every value, so that 5 and 5.0 and "5" differ.
